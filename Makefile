@@ -1,0 +1,47 @@
+# Two commands: `make run` (the app with demo data, worker and beat) and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+.PHONY: run test e2e lint migrate seed messages bench clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(PIP) install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $@
+
+migrate: $(VENV)/.runtime
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: seed
+	$(PY) manage.py run_stack
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest -m "not e2e" -n 2 --create-db
+
+# Browser tests: need Debian's chromium (apt-get install chromium fonts-wqy-microhei).
+e2e: $(VENV)/.dev
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -m e2e -p no:xdist --create-db
+
+messages: $(VENV)/.dev
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete -i ".venv/*" -i "var/*" -i "static/*" -i "tests/*" -i "bench/*"
+	$(PY) manage.py compilemessages -l zh_Hans -i .venv -i var
+
+bench: $(VENV)/.dev
+	$(PY) -m bench.run
+
+clean:
+	rm -rf var/ $(VENV)

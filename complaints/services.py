@@ -1,0 +1,521 @@
+"""Everything that can happen to a complaint. Each service checks who may do it, locks the row,
+refuses stale forms, changes the data and writes the timeline, all in one transaction."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import filetype
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm_site.org.access import can_access_branch
+from crm_site.org.models import Department
+from customers.models import Customer
+
+from . import sla
+from .models import (
+    Attachment,
+    Category,
+    Complaint,
+    ComplaintSettings,
+    CustomerResponse,
+    Extension,
+    NumberSequence,
+    PlanDecision,
+    PlanStatus,
+    Remedy,
+    ResolutionPlan,
+    Revisit,
+    Severity,
+    TimelineEvent,
+)
+from .permissions import Action, require
+from .workflow import Move, StaleForm, Step, StepIncomplete, WorkflowError, check_move, missing_for_step, next_step
+
+Kind = TimelineEvent.Kind
+
+# Evidence: photos, PDFs and office documents, checked by their content, not their name.
+ALLOWED_UPLOAD_TYPES = {
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "audio/mpeg",
+    "audio/x-wav",
+    "audio/mp4",
+    "video/mp4",
+}
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+# Fields each step records (the detail page's step form writes only these).
+STEP_FIELDS = {
+    Step.LISTEN: ["customer_words", "key_points"],
+    Step.SHARE: ["emotional_state", "empathy_given"],
+    Step.PROBLEM: ["root_cause_group", "root_cause", "department"],
+}
+
+
+def _log(
+    complaint: Complaint,
+    kind: str,
+    actor,
+    note: str = "",
+    *,
+    from_step: str = "",
+    to_step: str = "",
+    internal: bool = True,
+) -> TimelineEvent:
+    return TimelineEvent.objects.create(
+        complaint=complaint,
+        kind=kind,
+        actor=actor,
+        note=note,
+        from_step=from_step,
+        to_step=to_step,
+        is_internal=internal,
+    )
+
+
+def _lock(complaint_id: int, expected_version: int | None = None) -> Complaint:
+    complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
+    if expected_version is not None and complaint.version != expected_version:
+        raise StaleForm()
+    return complaint
+
+
+def _save(complaint: Complaint, fields: list[str]) -> None:
+    complaint.version = F("version") + 1
+    complaint.save(update_fields=[*fields, "version", "updated_at"])
+    complaint.refresh_from_db(fields=["version"])
+
+
+def _move(complaint: Complaint, dst: Step, move: Move, actor, note: str = "") -> None:
+    src = complaint.step
+    check_move(src, dst, move)
+    complaint.step = dst
+    kind = {
+        Move.ADVANCE: Kind.STEP,
+        Move.REOPEN: Kind.REOPENED,
+        Move.CLOSE: Kind.CLOSED,
+        Move.FORCE_CLOSE: Kind.CLOSED,
+    }[move]
+    _log(complaint, kind, actor, note, from_step=src, to_step=dst)
+
+
+def complaint_number_next(*, year: int) -> str:
+    """TS-YYYY-NNNNNN, from a locked per-year counter: unique under concurrency."""
+    NumberSequence.objects.get_or_create(year=year)
+    seq = NumberSequence.objects.select_for_update().get(year=year)
+    seq.last += 1
+    seq.save(update_fields=["last"])
+    return f"TS-{year}-{seq.last:06d}"
+
+
+@dataclass
+class Intake:
+    customer: Customer
+    channel: str
+    occurred_at: datetime
+    customer_words: str
+    category: Category
+    severity: str = Severity.GENERAL
+    priority: str = "normal"
+    customer_request: str = ""
+    location: str = ""
+    product: str = ""
+
+
+@transaction.atomic
+def complaint_create(*, actor, intake: Intake, files=()) -> Complaint:
+    """Register a complaint; the receiver becomes its first responder and owner of record."""
+    now = timezone.now()
+    if intake.occurred_at > now + timedelta(minutes=5):
+        raise WorkflowError(_("The complaint cannot have happened in the future."))
+    branch_id = intake.customer.branch_id
+    response_due, resolution_due = sla.due_times(branch_id=branch_id, severity=intake.severity, start=now)
+    window = ComplaintSettings.current().repeat_window_days
+    earlier = (
+        Complaint.objects.filter(customer=intake.customer, created_at__gte=now - timedelta(days=window))
+        .order_by("-created_at")
+        .first()
+    )
+    complaint = Complaint.objects.create(
+        number=complaint_number_next(year=timezone.localtime(now).year),
+        customer=intake.customer,
+        branch_id=branch_id,
+        channel=intake.channel,
+        occurred_at=intake.occurred_at,
+        location=intake.location,
+        product=intake.product,
+        customer_words=intake.customer_words,
+        customer_request=intake.customer_request,
+        category=intake.category,
+        severity=intake.severity,
+        priority=intake.priority,
+        first_responder=actor,
+        handler=actor,
+        response_due_at=response_due,
+        resolution_due_at=resolution_due,
+        repeat_of=earlier,
+        created_at=now,
+    )
+    _log(complaint, Kind.CREATED, actor, to_step=Step.LISTEN)
+    if earlier is not None:
+        _log(complaint, Kind.REPEAT, actor, _("Repeat of %(number)s") % {"number": earlier.number})
+    for f in files:
+        _attach(complaint, f, actor)
+    return complaint
+
+
+def _attach(complaint: Complaint, uploaded, actor) -> Attachment:
+    if uploaded.size > MAX_UPLOAD_BYTES:
+        raise WorkflowError(_("“%(name)s” is larger than 10 MB.") % {"name": uploaded.name})
+    head = uploaded.read(8192)
+    uploaded.seek(0)
+    kind = filetype.guess(head)
+    if kind is None or kind.mime not in ALLOWED_UPLOAD_TYPES:
+        raise WorkflowError(
+            _("“%(name)s” is not an accepted file type (photos, PDF, Word, Excel, audio or video).")
+            % {"name": uploaded.name}
+        )
+    attachment = Attachment.objects.create(
+        complaint=complaint,
+        file=uploaded,
+        original_name=uploaded.name[:200],
+        content_type=kind.mime,
+        size=uploaded.size,
+        uploaded_by=actor,
+    )
+    _log(complaint, Kind.ATTACHMENT, actor, attachment.original_name)
+    return attachment
+
+
+@transaction.atomic
+def attachment_add(*, actor, complaint_id: int, uploaded) -> Attachment:
+    complaint = _lock(complaint_id)
+    require(actor, Action.WORK, complaint)
+    attachment = _attach(complaint, uploaded, actor)
+    _save(complaint, [])
+    return attachment
+
+
+@transaction.atomic
+def complaint_record_step(*, actor, complaint_id: int, expected_version: int, data: dict) -> Complaint:
+    """Save what the current step records (Listen, Share, Problem); other fields are ignored."""
+    complaint = _lock(complaint_id, expected_version)
+    require(actor, Action.WORK, complaint)
+    fields = STEP_FIELDS.get(Step(complaint.step))
+    if not fields:
+        raise WorkflowError(_("This step is recorded with its own form."))
+    for name in fields:
+        if name in data:
+            setattr(complaint, name, data[name])
+    _save(complaint, fields)
+    return complaint
+
+
+@transaction.atomic
+def complaint_confirm(*, actor, complaint_id: int, expected_version: int, by_customer: bool, notes: str) -> Complaint:
+    """Check (确认): the customer's or the company's confirmation of the problem."""
+    complaint = _lock(complaint_id, expected_version)
+    require(actor, Action.WORK, complaint)
+    if complaint.step != Step.CHECK:
+        raise WorkflowError(_("Confirmations are recorded in the Check step."))
+    now = timezone.now()
+    if by_customer:
+        complaint.customer_confirmed_at, complaint.customer_confirmation = now, notes
+        fields = ["customer_confirmed_at", "customer_confirmation"]
+        label = _("Customer confirmed the problem")
+    else:
+        complaint.company_confirmed_at, complaint.company_confirmation = now, notes
+        fields = ["company_confirmed_at", "company_confirmation"]
+        label = _("Company confirmed the problem")
+    _log(complaint, Kind.NOTE, actor, f"{label}: {notes}" if notes else label)
+    _save(complaint, fields)
+    return complaint
+
+
+@transaction.atomic
+def complaint_advance(*, actor, complaint_id: int, expected_version: int) -> Complaint:
+    """Move to the next step, if the current one has everything it must record."""
+    complaint = _lock(complaint_id, expected_version)
+    require(actor, Action.WORK, complaint)
+    missing = missing_for_step(complaint)
+    if missing:
+        raise StepIncomplete(missing)
+    dst = next_step(Step(complaint.step))
+    if dst is None:
+        raise WorkflowError(_("This complaint has no next step."))
+    fields = ["step"]
+    if complaint.step == Step.LISTEN and complaint.first_responded_at is None:
+        complaint.first_responded_at = timezone.now()
+        fields.append("first_responded_at")
+    if dst == Step.SATISFY:
+        days = ComplaintSettings.current().revisit_within_days
+        complaint.revisit_due_at = timezone.now() + timedelta(days=days)
+        fields.append("revisit_due_at")
+    move = Move.CLOSE if dst == Step.CLOSED else Move.ADVANCE
+    _move(complaint, dst, move, actor)
+    if dst == Step.CLOSED:
+        complaint.closed_at = timezone.now()
+        fields.append("closed_at")
+    _save(complaint, fields)
+    return complaint
+
+
+@transaction.atomic
+def complaint_assign(*, actor, complaint_id: int, handler, department: Department | None) -> Complaint:
+    """Give the case to a handler (and department); the first responder stays the owner of record."""
+    complaint = _lock(complaint_id)
+    require(actor, Action.ASSIGN, complaint)
+    if handler is not None and not can_access_branch(handler, complaint.branch_id):
+        raise WorkflowError(_("The handler must work in the complaint's branch."))
+    complaint.handler, complaint.department = handler, department
+    names = ", ".join(str(x) for x in (handler and (handler.get_full_name() or handler.username), department) if x)
+    _log(complaint, Kind.ASSIGNED, actor, names)
+    _save(complaint, ["handler", "department"])
+    return complaint
+
+
+@transaction.atomic
+def complaint_add_note(*, actor, complaint_id: int, text: str, customer_facing: bool = False) -> TimelineEvent:
+    complaint = _lock(complaint_id)
+    require(actor, Action.NOTE, complaint)
+    if not text.strip():
+        raise WorkflowError(_("A note cannot be empty."))
+    event = _log(complaint, Kind.NOTE, actor, text.strip(), internal=not customer_facing)
+    fields: list[str] = []
+    if customer_facing and complaint.first_responded_at is None:
+        complaint.first_responded_at = timezone.now()
+        fields.append("first_responded_at")
+    _save(complaint, fields)
+    return event
+
+
+@dataclass
+class RemedyInput:
+    kind: str
+    amount: Decimal = Decimal("0")
+    description: str = ""
+
+
+@transaction.atomic
+def plan_submit(
+    *, actor, complaint_id: int, expected_version: int, summary: str, deadline: date, remedies: list[RemedyInput]
+) -> ResolutionPlan:
+    """Propose a plan; it goes to the branch manager, and also to the general manager when needed."""
+    complaint = _lock(complaint_id, expected_version)
+    require(actor, Action.WORK, complaint)
+    if complaint.step != Step.ACTION:
+        raise WorkflowError(_("A resolution plan is proposed in the Action step."))
+    if not remedies:
+        raise WorkflowError(_("A plan needs at least one remedy."))
+    if any(r.amount < 0 for r in remedies):
+        raise WorkflowError(_("Amounts cannot be negative."))
+    if deadline < timezone.localdate():
+        raise WorkflowError(_("The plan's deadline cannot be in the past."))
+    current = complaint.current_plan
+    if current is not None:
+        if current.status in (PlanStatus.PENDING_MANAGER, PlanStatus.PENDING_GM):
+            raise WorkflowError(_("The current plan is still waiting for approval."))
+        if current.status == PlanStatus.AGREED:
+            raise WorkflowError(_("The customer agreed to the current plan: carry it out."))
+        current.status = PlanStatus.SUPERSEDED
+        current.save(update_fields=["status"])
+    total = sum((r.amount for r in remedies), Decimal("0"))
+    threshold = ComplaintSettings.current().gm_compensation_threshold
+    plan = ResolutionPlan.objects.create(
+        complaint=complaint,
+        summary=summary,
+        deadline=deadline,
+        total_amount=total,
+        submitted_by=actor,
+        needs_gm=complaint.severity == Severity.MAJOR or total > threshold,
+    )
+    Remedy.objects.bulk_create(
+        Remedy(plan=plan, kind=r.kind, amount=r.amount, description=r.description) for r in remedies
+    )
+    _log(complaint, Kind.PLAN, actor, f"{summary} ({total})")
+    _save(complaint, [])
+    return plan
+
+
+@transaction.atomic
+def plan_decide(*, actor, plan_id: int, approve: bool, comment: str = "") -> PlanDecision:
+    """Approve or reject a plan at the level it waits for; of two managers at once, exactly one decides."""
+    plan = ResolutionPlan.objects.select_for_update().select_related("complaint").get(pk=plan_id)
+    complaint = _lock(plan.complaint_id)
+    level = {
+        PlanStatus.PENDING_MANAGER: PlanDecision.Level.MANAGER,
+        PlanStatus.PENDING_GM: PlanDecision.Level.GENERAL_MANAGER,
+    }.get(plan.status)
+    if level is None:
+        raise WorkflowError(_("This plan was already decided."))
+    require(actor, Action.DECIDE_MANAGER if level == PlanDecision.Level.MANAGER else Action.DECIDE_GM, complaint)
+    if not approve and not comment.strip():
+        raise WorkflowError(_("Say why the plan is rejected."))
+    try:
+        with transaction.atomic():
+            decision = PlanDecision.objects.create(
+                plan=plan, level=level, approved=approve, comment=comment.strip(), decided_by=actor
+            )
+    except IntegrityError:
+        raise WorkflowError(_("This plan was already decided.")) from None
+    if not approve:
+        plan.status = PlanStatus.REJECTED
+    elif level == PlanDecision.Level.MANAGER and plan.needs_gm:
+        plan.status = PlanStatus.PENDING_GM
+    else:
+        plan.status = PlanStatus.APPROVED
+        plan.approved_amount = plan.total_amount
+    plan.save(update_fields=["status", "approved_amount"])
+    verdict = _("approved") if approve else _("rejected")
+    _log(complaint, Kind.DECISION, actor, f"{decision.get_level_display()} {verdict}. {comment}".strip())
+    _save(complaint, [])
+    return decision
+
+
+@transaction.atomic
+def plan_record_response(*, actor, plan_id: int, outcome: str, notes: str = "") -> CustomerResponse:
+    """The customer's answer to an approved plan: accepted, a counter-offer, or refused."""
+    plan = ResolutionPlan.objects.select_for_update().get(pk=plan_id)
+    complaint = _lock(plan.complaint_id)
+    require(actor, Action.WORK, complaint)
+    if plan.status != PlanStatus.APPROVED:
+        raise WorkflowError(_("Only an approved plan is put to the customer."))
+    if outcome != CustomerResponse.Outcome.ACCEPTED and not notes.strip():
+        raise WorkflowError(_("Note what the customer said."))
+    response = CustomerResponse.objects.create(plan=plan, outcome=outcome, notes=notes.strip(), recorded_by=actor)
+    if outcome == CustomerResponse.Outcome.ACCEPTED:
+        plan.status = PlanStatus.AGREED
+    elif outcome == CustomerResponse.Outcome.REFUSED:
+        plan.status = PlanStatus.REFUSED
+    plan.save(update_fields=["status"])
+    _log(complaint, Kind.RESPONSE, actor, f"{response.get_outcome_display()}. {notes}".strip(), internal=False)
+    _save(complaint, [])
+    return response
+
+
+@transaction.atomic
+def remedy_complete(*, actor, remedy_id: int) -> Remedy:
+    remedy = Remedy.objects.select_for_update().select_related("plan").get(pk=remedy_id)
+    complaint = _lock(remedy.plan.complaint_id)
+    require(actor, Action.WORK, complaint)
+    if remedy.plan.status != PlanStatus.AGREED:
+        raise WorkflowError(_("A remedy is carried out after the customer agreed to the plan."))
+    if remedy.done_at is not None:
+        raise WorkflowError(_("This remedy is already done."))
+    remedy.done_at, remedy.done_by = timezone.now(), actor
+    remedy.save(update_fields=["done_at", "done_by"])
+    _log(complaint, Kind.REMEDY, actor, str(remedy))
+    _save(complaint, [])
+    return remedy
+
+
+@transaction.atomic
+def revisit_record(
+    *,
+    actor,
+    complaint_id: int,
+    expected_version: int,
+    outcome: str,
+    score: int,
+    signed_off: bool,
+    prevention_measure: str = "",
+    notes: str = "",
+    reopen_to: str = Step.ACTION,
+) -> Revisit:
+    """Record the revisit; a score of 2 or less, or "not resolved", reopens the case with the reason."""
+    complaint = _lock(complaint_id, expected_version)
+    require(actor, Action.WORK, complaint)
+    if complaint.step != Step.SATISFY:
+        raise WorkflowError(_("Revisits are recorded in the Satisfy step."))
+    if not 1 <= int(score) <= 5:
+        raise WorkflowError(_("Satisfaction is scored from 1 to 5."))
+    revisit = Revisit.objects.create(
+        complaint=complaint,
+        outcome=outcome,
+        score=score,
+        signed_off=signed_off,
+        prevention_measure=prevention_measure,
+        notes=notes,
+        recorded_by=actor,
+    )
+    _log(complaint, Kind.REVISIT, actor, f"{revisit.get_outcome_display()}, {score}/5. {notes}".strip(), internal=False)
+    fields: list[str] = []
+    if outcome == Revisit.Outcome.NOT_RESOLVED or int(score) <= 2:
+        reason = notes.strip() or _("Customer not satisfied at the revisit (%(score)s/5).") % {"score": score}
+        _move(complaint, Step(reopen_to), Move.REOPEN, actor, reason)
+        complaint.revisit_due_at = None
+        fields += ["step", "revisit_due_at"]
+    _save(complaint, fields)
+    return revisit
+
+
+@transaction.atomic
+def complaint_close_without_satisfaction(*, actor, complaint_id: int, reason: str) -> Complaint:
+    complaint = _lock(complaint_id)
+    require(actor, Action.FORCE_CLOSE, complaint)
+    if not reason.strip():
+        raise WorkflowError(_("Closing without the customer's satisfaction needs a written reason."))
+    _move(complaint, Step.CLOSED, Move.FORCE_CLOSE, actor, reason.strip())
+    complaint.closed_at, complaint.closed_without_satisfaction, complaint.close_reason = (
+        timezone.now(),
+        True,
+        reason.strip(),
+    )
+    _save(complaint, ["step", "closed_at", "closed_without_satisfaction", "close_reason"])
+    return complaint
+
+
+@transaction.atomic
+def complaint_reopen(*, actor, complaint_id: int, to_step: str, reason: str) -> Complaint:
+    complaint = _lock(complaint_id)
+    require(actor, Action.REOPEN, complaint)
+    if not reason.strip():
+        raise WorkflowError(_("Say why the complaint is reopened."))
+    _move(complaint, Step(to_step), Move.REOPEN, actor, reason.strip())
+    complaint.closed_at, complaint.is_archived, complaint.closed_without_satisfaction = None, False, False
+    complaint.close_reason = ""
+    _save(complaint, ["step", "closed_at", "is_archived", "closed_without_satisfaction", "close_reason"])
+    return complaint
+
+
+@transaction.atomic
+def complaint_extend_deadline(*, actor, complaint_id: int, new_due_at: datetime, reason: str) -> Extension:
+    """A manager grants more time, with the reason (force majeure: weather, supplier delay…)."""
+    complaint = _lock(complaint_id)
+    require(actor, Action.EXTEND, complaint)
+    if not reason.strip():
+        raise WorkflowError(_("An extension needs a reason."))
+    if new_due_at <= complaint.resolution_due_at:
+        raise WorkflowError(_("The new deadline must be later than the current one."))
+    extension = Extension.objects.create(
+        complaint=complaint,
+        reason=reason.strip(),
+        old_due_at=complaint.resolution_due_at,
+        new_due_at=new_due_at,
+        granted_by=actor,
+    )
+    complaint.resolution_due_at = new_due_at
+    complaint.escalation_level = 0
+    old, new = timezone.localtime(extension.old_due_at), timezone.localtime(new_due_at)
+    _log(complaint, Kind.EXTENSION, actor, f"{old:%Y-%m-%d %H:%M} → {new:%Y-%m-%d %H:%M}: {reason.strip()}")
+    _save(complaint, ["resolution_due_at", "escalation_level"])
+    return extension
+
+
+@transaction.atomic
+def complaint_archive(*, actor, complaint_id: int) -> Complaint:
+    complaint = _lock(complaint_id)
+    require(actor, Action.ARCHIVE, complaint)
+    complaint.is_archived = True
+    _log(complaint, Kind.ARCHIVED, actor)
+    _save(complaint, ["is_archived"])
+    return complaint

@@ -1,0 +1,32 @@
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from . import health
+from .home import home_context_for
+
+
+def home(request):
+    return render(request, "crm_site/home.html", home_context_for(request.user))
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request):
+    database = health.database_status()
+    broker = health.broker_status()
+    worker = health.worker_status() if database["ok"] else {"last_seen": None}
+    ok = database["ok"] and broker["ok"]
+    payload = {"status": "ok" if ok else "error", "database": database, "broker": broker, "worker": worker}
+    return JsonResponse(payload, status=200 if ok else 503)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
