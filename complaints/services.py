@@ -106,6 +106,9 @@ def _move(complaint: Complaint, dst: Step, move: Move, actor, note: str = "") ->
         Move.FORCE_CLOSE: Kind.CLOSED,
     }[move]
     _log(complaint, kind, actor, note, from_step=src, to_step=dst)
+    if move == Move.REOPEN:
+        # The plan that did not satisfy the customer is kept on record; a new one must be agreed.
+        complaint.plans.exclude(status=PlanStatus.SUPERSEDED).update(status=PlanStatus.SUPERSEDED)
 
 
 def complaint_number_next(*, year: int) -> str:

@@ -22,7 +22,11 @@ class NavItem:
 
 NAV_ITEMS = [
     NavItem(_("Home"), "home", "house", ALL),
+    NavItem(_("Complaints"), "complaints:list", "chat-left-text", ALL),
+    NavItem(_("New complaint"), "complaints:create", "plus-circle", frozenset({Role.FRONTLINE, Role.MANAGER})),
+    NavItem(_("Approvals"), "complaints:approvals", "check2-square", frozenset({Role.MANAGER, Role.GENERAL_MANAGER})),
     NavItem(_("Customers"), "customers:list", "people", ALL),
+    # Customer capabilities (value matrix, visits…) add their items below this line.
     NavItem(_("Configuration"), "admin:index", "gear", frozenset({Role.ADMIN})),
 ]
 

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from . import customers, org
+from . import complaints, customers, org
 
 DEMO_PASSWORD = "crm-demo-2026"  # noqa: S105 - documented demo password, never used in prod
 
@@ -12,4 +12,5 @@ def seed_all() -> dict:
     people = org.seed(password=DEMO_PASSWORD)
     counts = {"users": len(people.users)}
     counts["customers"] = customers.seed(people)
+    counts["complaints"] = complaints.seed(people)
     return counts

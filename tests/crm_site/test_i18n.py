@@ -27,6 +27,12 @@ def test_login_page_is_translated_for_anonymous_users(client):
     assert "登录" in page
 
 
+def test_anonymous_user_can_switch_language_on_the_login_page(client):
+    response = client.post(reverse("set_language"), {"language": "zh-hans", "next": reverse("login")}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("login")
+    assert '<html lang="zh-hans">' in response.content.decode()
+
+
 def test_unknown_language_is_ignored(client, frontline):
     client.force_login(frontline)
     client.post(reverse("set_language"), {"language": "xx", "next": reverse("home")})

@@ -9,5 +9,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         counts = seed_all()
-        self.stdout.write(self.style.SUCCESS(_("Demo data ready: %(users)s users, %(customers)s customers.") % counts))
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("Demo data ready: %(users)s users, %(customers)s customers, %(complaints)s complaints.") % counts
+            )
+        )
         self.stdout.write(_("Demo password for every demo user: %(password)s") % {"password": DEMO_PASSWORD})

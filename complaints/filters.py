@@ -1,0 +1,98 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from crm_site.org.models import Branch
+
+from .models import Category, Complaint, Severity
+from .selectors import due_soon_filter, overdue_filter
+from .workflow import Step
+
+SORTS = [
+    ("-created_at", _("Newest first")),
+    ("created_at", _("Oldest first")),
+    ("resolution_due_at", _("Due first")),
+    ("-severity_rank", _("Most severe first")),
+    ("number", _("Number")),
+]
+
+
+class ComplaintFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    step = django_filters.ChoiceFilter(
+        choices=[("open", _("All open")), *Step.choices],
+        method="filter_step",
+        label=_("Step"),
+        empty_label=_("Any step"),
+    )
+    severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"), empty_label=_("Any"))
+    category = django_filters.ModelChoiceFilter(
+        queryset=Category.objects.all(), label=_("Category"), empty_label=_("Any")
+    )
+    branch = django_filters.ModelChoiceFilter(
+        queryset=Branch.objects.filter(is_active=True), label=_("Branch"), empty_label=_("Any")
+    )
+    handler = django_filters.NumberFilter(field_name="handler_id", widget=django_filters.widgets.forms.HiddenInput)
+    due = django_filters.ChoiceFilter(
+        choices=[("overdue", _("Overdue")), ("soon", _("Due within a day"))],
+        method="filter_due",
+        label=_("Due"),
+        empty_label=_("Any"),
+    )
+    mine = django_filters.BooleanFilter(
+        method="filter_mine", label=_("Mine only"), widget=django_filters.widgets.forms.CheckboxInput
+    )
+    received_from = django_filters.DateFilter(
+        field_name="created_at",
+        lookup_expr="date__gte",
+        label=_("Received from"),
+        widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"}),
+    )
+    received_to = django_filters.DateFilter(
+        field_name="created_at",
+        lookup_expr="date__lte",
+        label=_("Received to"),
+        widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"}),
+    )
+    archived = django_filters.BooleanFilter(
+        field_name="is_archived", label=_("Archived"), widget=django_filters.widgets.BooleanWidget
+    )
+
+    class Meta:
+        model = Complaint
+        fields: list[str] = []
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        for field in self.form.fields.values():
+            widget = field.widget
+            if isinstance(widget, django_filters.widgets.forms.CheckboxInput):
+                continue
+            is_select = widget.__class__.__name__.endswith("Select") or hasattr(widget, "choices")
+            widget.attrs.setdefault(
+                "class", "form-select form-select-sm" if is_select else "form-control form-control-sm"
+            )
+
+    def search(self, qs, name, value):
+        value = value.strip()
+        if not value:
+            return qs
+        return qs.filter(
+            Q(number__icontains=value)
+            | Q(customer__name__icontains=value)
+            | Q(customer__phone__contains=value)
+            | Q(customer_words__icontains=value)
+            | Q(product__icontains=value)
+        )
+
+    def filter_step(self, qs, name, value):
+        return qs.exclude(step=Step.CLOSED) if value == "open" else qs.filter(step=value)
+
+    def filter_due(self, qs, name, value):
+        return qs.filter(overdue_filter() if value == "overdue" else due_soon_filter())
+
+    def filter_mine(self, qs, name, value):
+        if value and self.user is not None:
+            return qs.filter(Q(handler=self.user) | Q(first_responder=self.user))
+        return qs

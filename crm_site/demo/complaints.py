@@ -1,0 +1,252 @@
+"""Demo complaints in every step, walked through the real services so their timelines are real."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from complaints import services
+from complaints.models import Category, Complaint, CustomerResponse, Remedy, Revisit, Severity
+from complaints.workflow import Step
+from customers.models import Customer
+
+from .org import DemoPeople
+
+WORDS = [
+    ("电梯经常停运,物业一直没有处理。The lift keeps stopping and nobody fixes it.", "service_manner", "物业 A 座"),
+    ("新买的冰箱不制冷。The new fridge does not cool.", "product_quality", "RX-520"),
+    ("送货晚了三天,也没人通知。Delivery was three days late without notice.", "delivery", "订单 88231"),
+    ("账单多收了两个月的管理费。Billed two extra months of fees.", "billing", "2026-10 账单"),
+    ("客服态度很差,挂我电话。The agent was rude and hung up.", "service_manner", "热线 400"),
+    ("车辆保养后仍有异响。Noise after the car service.", "product_quality", "保养单 S-1187"),
+]
+
+
+def _walk_to(complaint, target: Step, people: DemoPeople, *, reject_first=False, major=False) -> Complaint:
+    fl = people.users["frontline"]
+    dept = people.departments[1]
+    order = [Step.LISTEN, Step.SHARE, Step.PROBLEM, Step.CHECK, Step.ACTION, Step.SATISFY, Step.CLOSED]
+    pk = complaint.pk
+
+    def v():
+        return Complaint.objects.get(pk=pk).version
+
+    def advance():
+        services.complaint_advance(actor=fl, complaint_id=pk, expected_version=v())
+
+    steps_data = {
+        Step.LISTEN: {"key_points": "客户情绪激动;要求尽快处理。Wants it fixed quickly."},
+        Step.SHARE: {"emotional_state": "angry", "empathy_given": "非常抱歉给您带来不便,我们一定尽快处理。"},
+        Step.PROBLEM: {
+            "root_cause_group": "support",
+            "root_cause": "维修排班不足。Not enough repair staff on shift.",
+            "department": dept,
+        },
+    }
+    while order.index(Step(Complaint.objects.get(pk=pk).step)) < order.index(target):
+        step = Step(Complaint.objects.get(pk=pk).step)
+        if step in steps_data:
+            services.complaint_record_step(actor=fl, complaint_id=pk, expected_version=v(), data=steps_data[step])
+            advance()
+        elif step == Step.CHECK:
+            services.complaint_confirm(
+                actor=fl,
+                complaint_id=pk,
+                expected_version=v(),
+                by_customer=True,
+                notes="客户确认 Customer agrees this is the problem",
+            )
+            services.complaint_confirm(
+                actor=fl,
+                complaint_id=pk,
+                expected_version=v(),
+                by_customer=False,
+                notes="工程部确认 Engineering confirms",
+            )
+            advance()
+        elif step == Step.ACTION:
+            _plan_stage(pk, people, reject_first=reject_first, major=major, finish=True)
+            advance()
+        elif step == Step.SATISFY:
+            services.revisit_record(
+                actor=fl,
+                complaint_id=pk,
+                expected_version=v(),
+                outcome=Revisit.Outcome.RESOLVED,
+                score=5,
+                signed_off=True,
+                prevention_measure="增加周末维修排班 More weekend shifts",
+                notes="客户满意 Customer satisfied",
+            )
+            advance()
+    if target == Step.ACTION:
+        _plan_stage(pk, people, reject_first=reject_first, major=major, finish=False)
+    return complaint
+
+
+def _plan_stage(pk: int, people: DemoPeople, *, reject_first: bool, major: bool, finish: bool) -> None:
+    """Plan, (rejection,) approvals, customer agreement, remedies; unfinished: stop at the first wait."""
+    fl, mgr, gm = people.users["frontline"], people.users["manager"], people.users["gm"]
+
+    def v():
+        return Complaint.objects.get(pk=pk).version
+
+    amount = Decimal("8000") if major else Decimal("300")
+    remedies = [
+        services.RemedyInput(kind=Remedy.Kind.REPAIR, description="上门维修 On-site repair"),
+        services.RemedyInput(kind=Remedy.Kind.COMPENSATION, amount=amount),
+    ]
+    deadline = timezone.localdate() + timedelta(days=5)
+    plan = services.plan_submit(
+        actor=fl,
+        complaint_id=pk,
+        expected_version=v(),
+        summary="维修并补偿 Repair and compensate",
+        deadline=deadline,
+        remedies=remedies,
+    )
+    if reject_first:
+        services.plan_decide(
+            actor=mgr, plan_id=plan.pk, approve=False, comment="补偿过高,请先维修。Compensation too high, repair first."
+        )
+        plan = services.plan_submit(
+            actor=fl,
+            complaint_id=pk,
+            expected_version=v(),
+            summary="先维修 Repair first",
+            deadline=deadline,
+            remedies=remedies[:1],
+        )
+        if not finish:
+            return  # The new plan waits for the manager.
+    services.plan_decide(actor=mgr, plan_id=plan.pk, approve=True, comment="同意 OK")
+    plan.refresh_from_db()
+    if plan.needs_gm:
+        if not finish:
+            return  # Waits for the general manager.
+        services.plan_decide(actor=gm, plan_id=plan.pk, approve=True, comment="批准 Approved")
+    if not finish:
+        return  # Approved: waits for the customer's answer.
+    services.plan_record_response(actor=fl, plan_id=plan.pk, outcome=CustomerResponse.Outcome.ACCEPTED)
+    for remedy in plan.remedies.all():
+        services.remedy_complete(actor=fl, remedy_id=remedy.pk)
+
+
+def seed(people: DemoPeople) -> int:
+    if Complaint.objects.exists():
+        return Complaint.objects.count()
+    categories = {c.code: c for c in Category.objects.all()}
+    fl = people.users["frontline"]
+    fl2 = people.users["frontline2"]
+    bj = list(Customer.objects.filter(branch=people.branches["BJ01"]).order_by("code")[:14])
+    sh = list(Customer.objects.filter(branch=people.branches["SH01"]).order_by("code")[:4])
+    plans = [
+        (Step.LISTEN, {}),
+        (Step.SHARE, {}),
+        (Step.PROBLEM, {}),
+        (Step.CHECK, {}),
+        (Step.ACTION, {"reject_first": True}),  # A rejected plan, then an approved one.
+        (Step.ACTION, {"major": True}),  # Waits for the general manager.
+        (Step.ACTION, {}),  # Approved, waiting for the customer's answer.
+        (Step.SATISFY, {}),
+        (Step.CLOSED, {}),
+        (Step.CLOSED, {"major": True}),
+    ]
+    now = timezone.now()
+    created = []
+    for i, (target, options) in enumerate(plans):
+        words, cat, product = WORDS[i % len(WORDS)]
+        complaint = services.complaint_create(
+            actor=fl,
+            intake=services.Intake(
+                customer=bj[i],
+                channel=["phone", "walk_in", "web", "email"][i % 4],
+                occurred_at=now - timedelta(days=i + 1),
+                customer_words=words,
+                category=categories[cat],
+                severity=Severity.MAJOR if options.get("major") else [Severity.GENERAL, Severity.IMPORTANT][i % 2],
+                customer_request="尽快解决并给予合理补偿 Fix it and compensate fairly",
+                product=product,
+            ),
+        )
+        _walk_to(complaint, target, people, **options)
+        created.append(complaint)
+    # A dissatisfied revisit that reopened the case at Action.
+    reopened = services.complaint_create(
+        actor=fl,
+        intake=services.Intake(
+            customer=bj[10],
+            channel="phone",
+            occurred_at=now - timedelta(days=12),
+            customer_words=WORDS[5][0],
+            category=categories["product_quality"],
+        ),
+    )
+    _walk_to(reopened, Step.SATISFY, people)
+    services.revisit_record(
+        actor=fl,
+        complaint_id=reopened.pk,
+        expected_version=Complaint.objects.get(pk=reopened.pk).version,
+        outcome=Revisit.Outcome.NOT_RESOLVED,
+        score=2,
+        signed_off=False,
+        notes="异响仍在 The noise is still there",
+    )
+    # An overdue case with an extension for rain.
+    late = services.complaint_create(
+        actor=fl,
+        intake=services.Intake(
+            customer=bj[11],
+            channel="walk_in",
+            occurred_at=now - timedelta(days=9),
+            customer_words=WORDS[0][0],
+            category=categories["service_manner"],
+            severity=Severity.IMPORTANT,
+        ),
+    )
+    Complaint.objects.filter(pk=late.pk).update(
+        created_at=now - timedelta(days=9), resolution_due_at=now - timedelta(days=2)
+    )
+    services.complaint_extend_deadline(
+        actor=people.users["manager"],
+        complaint_id=late.pk,
+        new_due_at=now + timedelta(days=3),
+        reason="连续暴雨,无法施工 Heavy rain, no outdoor work",
+    )
+    overdue = services.complaint_create(
+        actor=fl,
+        intake=services.Intake(
+            customer=bj[12],
+            channel="phone",
+            occurred_at=now - timedelta(days=8),
+            customer_words=WORDS[3][0],
+            category=categories["billing"],
+        ),
+    )
+    Complaint.objects.filter(pk=overdue.pk).update(
+        created_at=now - timedelta(days=8), resolution_due_at=now - timedelta(days=1)
+    )
+    # A repeat complaint by the same customer.
+    services.complaint_create(
+        actor=fl,
+        intake=services.Intake(
+            customer=bj[0],
+            channel="phone",
+            occurred_at=now,
+            customer_words="还是没人来修。Still nobody came.",
+            category=categories["service_manner"],
+        ),
+    )
+    # The other branch has its own queue.
+    for i, customer in enumerate(sh):
+        services.complaint_create(
+            actor=fl2,
+            intake=services.Intake(
+                customer=customer,
+                channel="web",
+                occurred_at=now - timedelta(hours=i + 2),
+                customer_words=WORDS[i][0],
+                category=categories[WORDS[i][1]],
+            ),
+        )
+    return Complaint.objects.count()
