@@ -1,5 +1,7 @@
 """HTTP for complaints: form → access gate → one service → redirect (or the page again with errors)."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
@@ -7,6 +9,7 @@ from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -73,6 +76,7 @@ def complaint_list(request):
             "sort": sort,
             "sorts": SORTS,
             "show_branch": access_of(request.user).company_wide,
+            "due_soon_before": timezone.now() + timedelta(days=1),
         },
     )
 
@@ -178,11 +182,11 @@ def _detail_context(request, complaint, **forms) -> dict:
             initial={"handler": complaint.handler_id, "department": complaint.department_id},
         )
     if Action.EXTEND in actions:
-        context["extension_form"] = forms.get("extension_form") or ExtensionForm()
+        context["extension_form"] = forms.get("extension_form") or ExtensionForm(prefix="ext")
     if Action.FORCE_CLOSE in actions:
-        context["close_form"] = forms.get("close_form") or CloseForm()
+        context["close_form"] = forms.get("close_form") or CloseForm(prefix="close")
     if Action.REOPEN in actions:
-        context["reopen_form"] = forms.get("reopen_form") or ReopenForm()
+        context["reopen_form"] = forms.get("reopen_form") or ReopenForm(prefix="reopen")
     return context
 
 
@@ -460,7 +464,7 @@ def attachment_download(request, attachment_id: int):
 @require_POST
 def complaint_extend(request, pk: int):
     complaint_get_for_user(user=request.user, pk=pk)
-    form = ExtensionForm(request.POST)
+    form = ExtensionForm(request.POST, prefix="ext")
     if not form.is_valid():
         return _rerender(request, pk, extension_form=form)
     return _run(
@@ -479,7 +483,7 @@ def complaint_extend(request, pk: int):
 @require_POST
 def complaint_force_close(request, pk: int):
     complaint_get_for_user(user=request.user, pk=pk)
-    form = CloseForm(request.POST)
+    form = CloseForm(request.POST, prefix="close")
     if not form.is_valid():
         return _rerender(request, pk, close_form=form)
     return _run(
@@ -495,7 +499,7 @@ def complaint_force_close(request, pk: int):
 @require_POST
 def complaint_reopen(request, pk: int):
     complaint_get_for_user(user=request.user, pk=pk)
-    form = ReopenForm(request.POST)
+    form = ReopenForm(request.POST, prefix="reopen")
     if not form.is_valid():
         return _rerender(request, pk, reopen_form=form)
     return _run(

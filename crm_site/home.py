@@ -2,6 +2,7 @@
 
 from django.db.models import Count
 
+from complaints.selectors import complaint_list_for_user, complaint_queue_counts
 from customers.selectors import customer_list_for_user
 
 from .org.access import access_of
@@ -17,6 +18,8 @@ def home_context_for(user) -> dict:
         "branch": Branch.objects.filter(pk=access.branch_id).first() if access.branch_id else None,
         "customer_count": customers.count(),
         "recent_customers": list(customers.order_by("-created_at")[:5]),
+        "complaint_counts": complaint_queue_counts(user=user),
+        "urgent_complaints": list(complaint_list_for_user(user=user).open().order_by("resolution_due_at")[:8]),
     }
     if access.role in (Role.GENERAL_MANAGER, Role.ADMIN):
         context["branches"] = list(

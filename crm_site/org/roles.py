@@ -35,6 +35,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "auth.change_user",
         "auth.view_user",
         "auth.view_group",
+        *[
+            f"complaints.{verb}_{model}"
+            for model in ("category", "slapolicy", "businesscalendar", "holiday", "cannedphrase")
+            for verb in ("add", "change", "view")
+        ],
+        "complaints.delete_holiday",
+        "complaints.change_complaintsettings",
+        "complaints.view_complaintsettings",
     ],
 }
 

@@ -12,11 +12,13 @@ LANGUAGE_CODE = "en"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Apart from the folders a running `make run` worker reads.
     _broker_dir = VAR_DIR / env("CRM_TEST_BROKER_DIR", default="test-celery-broker")
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # Without it kombu writes its broadcast exchange into ./control of the working directory.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }

@@ -296,13 +296,13 @@ def test_manager_extends_and_force_closes_with_reasons(client, frontline, manage
     new_due = timezone.localtime(complaint.resolution_due_at + timedelta(days=2))
     client.post(
         reverse("complaints:extend", args=[complaint.pk]),
-        {"new_due_at": new_due.strftime("%Y-%m-%dT%H:%M"), "reason": "暴雨 heavy rain"},
+        {"ext-new_due_at": new_due.strftime("%Y-%m-%dT%H:%M"), "ext-reason": "暴雨 heavy rain"},
     )
     complaint.refresh_from_db()
     assert complaint.extensions.count() == 1 and complaint.resolution_due_at.date() == new_due.date()
-    response = client.post(reverse("complaints:force_close", args=[complaint.pk]), {"reason": ""})
+    response = client.post(reverse("complaints:force_close", args=[complaint.pk]), {"close-reason": ""})
     assert response.status_code == 400
-    client.post(reverse("complaints:force_close", args=[complaint.pk]), {"reason": "Customer unreachable"})
+    client.post(reverse("complaints:force_close", args=[complaint.pk]), {"close-reason": "Customer unreachable"})
     complaint.refresh_from_db()
     assert complaint.step == Step.CLOSED and complaint.closed_without_satisfaction
 

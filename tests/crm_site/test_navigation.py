@@ -46,3 +46,37 @@ def test_user_without_role_is_told_so(client, db):
     assert response.context["nav_items"] == []
     assert b"has no role yet" in response.content
     assert response.context["customer_count"] == 0
+
+
+def test_admin_configures_complaint_settings(client, admin_user, manager):
+    client.force_login(admin_user)
+    for name in ("category", "slapolicy", "businesscalendar", "holiday", "cannedphrase", "complaintsettings"):
+        assert client.get(reverse(f"admin:complaints_{name}_changelist")).status_code == 200
+    client.force_login(manager)
+    assert client.get(reverse("admin:complaints_category_changelist")).status_code == 302
+
+
+def test_home_shows_the_complaint_queue_of_the_role(client, frontline, manager, frontline_other, customer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from complaints.models import Category, Complaint
+    from complaints.services import Intake, complaint_create
+
+    category = Category.objects.first()
+    complaint = complaint_create(
+        actor=frontline,
+        intake=Intake(
+            customer=customer, channel="phone", occurred_at=timezone.now(), customer_words="x", category=category
+        ),
+    )
+    Complaint.objects.filter(pk=complaint.pk).update(resolution_due_at=timezone.now() - timedelta(hours=1))
+    client.force_login(frontline)
+    counts = client.get(reverse("home")).context["complaint_counts"]
+    assert (counts["open"], counts["mine"], counts["overdue"], counts["approvals"]) == (1, 1, 1, 0)
+    client.force_login(manager)
+    counts = client.get(reverse("home")).context["complaint_counts"]
+    assert (counts["open"], counts["mine"]) == (1, 0)
+    client.force_login(frontline_other)
+    assert client.get(reverse("home")).context["complaint_counts"]["open"] == 0
