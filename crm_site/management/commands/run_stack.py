@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 
 from crm_site.demo import DEMO_PASSWORD
 from crm_site.demo.org import USERS
+from crm_site.services import worker_probe_send
 
 
 class Command(BaseCommand):
@@ -60,6 +61,8 @@ class Command(BaseCommand):
             # Own process group: the terminal's Ctrl-C reaches us, and we stop the children in order.
             children[name] = subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR, start_new_session=True)  # noqa: S603 - fixed argv
 
+        # A first round trip through the broker, so /healthz shows the worker answering at once.
+        worker_probe_send()
         self._banner(host, port)
         try:
             while not stopping:
