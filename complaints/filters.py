@@ -1,8 +1,11 @@
 import django_filters
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crm_site.org.access import access_of
 from crm_site.org.models import Branch
+from crm_site.org.roles import Role
 
 from .models import Category, Complaint, Severity
 from .selectors import due_soon_filter, overdue_filter
@@ -32,7 +35,9 @@ class ComplaintFilter(django_filters.FilterSet):
     branch = django_filters.ModelChoiceFilter(
         queryset=Branch.objects.filter(is_active=True), label=_("Branch"), empty_label=_("Any")
     )
-    handler = django_filters.NumberFilter(field_name="handler_id", widget=django_filters.widgets.forms.HiddenInput)
+    handler = django_filters.ModelChoiceFilter(
+        queryset=get_user_model().objects.none(), label=_("Handler"), empty_label=_("Anyone")
+    )
     due = django_filters.ChoiceFilter(
         choices=[("overdue", _("Overdue")), ("soon", _("Due within a day"))],
         method="filter_due",
@@ -65,6 +70,12 @@ class ComplaintFilter(django_filters.FilterSet):
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
+        staff = get_user_model().objects.filter(is_active=True, groups__name__in=[Role.FRONTLINE, Role.MANAGER])
+        if user is not None and not access_of(user).company_wide:
+            staff = staff.filter(staff_profile__branch_id=access_of(user).branch_id)
+        self.filters["handler"].queryset = staff.distinct().order_by("first_name", "username")
+        self.form.fields["handler"].queryset = self.filters["handler"].queryset
+        self.form.fields["handler"].label_from_instance = lambda u: u.get_full_name() or u.username
         for field in self.form.fields.values():
             widget = field.widget
             if isinstance(widget, django_filters.widgets.forms.CheckboxInput):

@@ -316,7 +316,7 @@ def test_csrf_is_enforced_on_actions(frontline, customer):
     assert not complaint.timeline.filter(kind=TimelineEvent.Kind.NOTE).exists()
 
 
-def test_list_filters_search_and_sort(client, frontline, branch):
+def test_list_filters_search_and_sort(client, frontline, manager, branch):
     client.force_login(frontline)
     a = make_complaint(frontline, CustomerFactory(branch=branch, name="Alice Overdue"), severity="major")
     b = make_complaint(frontline, CustomerFactory(branch=branch, name="Bob Fine"))
@@ -325,6 +325,8 @@ def test_list_filters_search_and_sort(client, frontline, branch):
     assert [c.pk for c in client.get(url, {"due": "overdue"}).context["page"].object_list] == [a.pk]
     assert [c.pk for c in client.get(url, {"q": "Bob"}).context["page"].object_list] == [b.pk]
     assert [c.pk for c in client.get(url, {"severity": "major"}).context["page"].object_list] == [a.pk]
+    services.complaint_assign(actor=manager, complaint_id=b.pk, handler=manager, department=None)
+    assert [c.pk for c in client.get(url, {"handler": manager.pk}).context["page"].object_list] == [b.pk]
     assert [c.pk for c in client.get(url, {"sort": "-severity_rank"}).context["page"].object_list][0] == a.pk
     assert list(client.get(url, {"step": "closed"}).context["page"].object_list) == []
     assert b"No complaint matches these filters." in client.get(url, {"step": "closed"}).content
