@@ -246,6 +246,7 @@ class Complaint(models.Model):
     severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices, default=Severity.GENERAL)
     priority = models.CharField(_("priority"), max_length=20, choices=Priority.choices, default=Priority.NORMAL)
     step = models.CharField(_("step"), max_length=20, choices=Step.choices, default=Step.LISTEN)
+    step_entered_at = models.DateTimeField(_("in this step since"), default=timezone.now)
     # First responder (首问责任人): receives the complaint and stays its owner of record.
     first_responder = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="complaints_received", verbose_name=_("first responder")

@@ -99,6 +99,7 @@ def _move(complaint: Complaint, dst: Step, move: Move, actor, note: str = "") ->
     src = complaint.step
     check_move(src, dst, move)
     complaint.step = dst
+    complaint.step_entered_at = timezone.now()
     kind = {
         Move.ADVANCE: Kind.STEP,
         Move.REOPEN: Kind.REOPENED,
@@ -255,7 +256,7 @@ def complaint_advance(*, actor, complaint_id: int, expected_version: int) -> Com
     dst = next_step(Step(complaint.step))
     if dst is None:
         raise WorkflowError(_("This complaint has no next step."))
-    fields = ["step"]
+    fields = ["step", "step_entered_at"]
     if complaint.step == Step.LISTEN and complaint.first_responded_at is None:
         complaint.first_responded_at = timezone.now()
         fields.append("first_responded_at")
@@ -456,7 +457,7 @@ def revisit_record(
         reason = notes.strip() or _("Customer not satisfied at the revisit (%(score)s/5).") % {"score": score}
         _move(complaint, Step(reopen_to), Move.REOPEN, actor, reason)
         complaint.revisit_due_at = None
-        fields += ["step", "revisit_due_at"]
+        fields += ["step", "step_entered_at", "revisit_due_at"]
     _save(complaint, fields)
     return revisit
 
@@ -473,7 +474,7 @@ def complaint_close_without_satisfaction(*, actor, complaint_id: int, reason: st
         True,
         reason.strip(),
     )
-    _save(complaint, ["step", "closed_at", "closed_without_satisfaction", "close_reason"])
+    _save(complaint, ["step", "step_entered_at", "closed_at", "closed_without_satisfaction", "close_reason"])
     return complaint
 
 
@@ -486,7 +487,10 @@ def complaint_reopen(*, actor, complaint_id: int, to_step: str, reason: str) -> 
     _move(complaint, Step(to_step), Move.REOPEN, actor, reason.strip())
     complaint.closed_at, complaint.is_archived, complaint.closed_without_satisfaction = None, False, False
     complaint.close_reason = ""
-    _save(complaint, ["step", "closed_at", "is_archived", "closed_without_satisfaction", "close_reason"])
+    _save(
+        complaint,
+        ["step", "step_entered_at", "closed_at", "is_archived", "closed_without_satisfaction", "close_reason"],
+    )
     return complaint
 
 

@@ -28,21 +28,22 @@ class Move(models.TextChoices):
     FORCE_CLOSE = "force_close", _("Close without satisfaction")
 
 
-# (from, to) -> the move that makes it. Anything not listed is refused.
-ALLOWED: dict[tuple[Step, Step], Move] = {
-    (Step.LISTEN, Step.SHARE): Move.ADVANCE,
-    (Step.SHARE, Step.PROBLEM): Move.ADVANCE,
-    (Step.PROBLEM, Step.CHECK): Move.ADVANCE,
-    (Step.CHECK, Step.ACTION): Move.ADVANCE,
-    (Step.ACTION, Step.SATISFY): Move.ADVANCE,
-    (Step.SATISFY, Step.CLOSED): Move.CLOSE,
+# (from, to) -> the moves that make it. Anything not listed is refused.
+ALLOWED: dict[tuple[Step, Step], frozenset[Move]] = {
+    (Step.LISTEN, Step.SHARE): frozenset({Move.ADVANCE}),
+    (Step.SHARE, Step.PROBLEM): frozenset({Move.ADVANCE}),
+    (Step.PROBLEM, Step.CHECK): frozenset({Move.ADVANCE}),
+    (Step.CHECK, Step.ACTION): frozenset({Move.ADVANCE}),
+    (Step.ACTION, Step.SATISFY): frozenset({Move.ADVANCE}),
     # A dissatisfied revisit, or a manager reopening a closed case, goes back to Action or Problem.
-    (Step.SATISFY, Step.ACTION): Move.REOPEN,
-    (Step.SATISFY, Step.PROBLEM): Move.REOPEN,
-    (Step.CLOSED, Step.ACTION): Move.REOPEN,
-    (Step.CLOSED, Step.PROBLEM): Move.REOPEN,
+    (Step.SATISFY, Step.ACTION): frozenset({Move.REOPEN}),
+    (Step.SATISFY, Step.PROBLEM): frozenset({Move.REOPEN}),
+    (Step.CLOSED, Step.ACTION): frozenset({Move.REOPEN}),
+    (Step.CLOSED, Step.PROBLEM): frozenset({Move.REOPEN}),
     # A manager may close an open case without satisfaction, with a written reason.
-    **{(step, Step.CLOSED): Move.FORCE_CLOSE for step in SIX_STEPS if step != Step.SATISFY},
+    **{(step, Step.CLOSED): frozenset({Move.FORCE_CLOSE}) for step in SIX_STEPS if step != Step.SATISFY},
+    # From Satisfy: closed after a satisfied revisit, or by a manager without it.
+    (Step.SATISFY, Step.CLOSED): frozenset({Move.CLOSE, Move.FORCE_CLOSE}),
 }
 
 
@@ -66,15 +67,15 @@ class StaleForm(WorkflowError):
 
 
 def next_step(step: Step) -> Step | None:
-    for (src, dst), move in ALLOWED.items():
-        if src == step and move in (Move.ADVANCE, Move.CLOSE):
+    for (src, dst), moves in ALLOWED.items():
+        if src == step and moves & {Move.ADVANCE, Move.CLOSE}:
             return dst
     return None
 
 
 def check_move(src: str, dst: str, move: Move) -> None:
     """Raise TransitionNotAllowed unless ``move`` takes a complaint from ``src`` to ``dst``."""
-    if ALLOWED.get((Step(src), Step(dst))) != move:
+    if move not in ALLOWED.get((Step(src), Step(dst)), frozenset()):
         raise TransitionNotAllowed(
             _("A complaint cannot go from “%(src)s” to “%(dst)s” this way.")
             % {"src": Step(src).label, "dst": Step(dst).label}
@@ -126,6 +127,8 @@ def missing_for_step(complaint) -> list[str]:
                 missing.append(_("completion of every remedy"))
     elif step == Step.SATISFY:
         revisit = complaint.last_revisit
+        if revisit is not None and complaint.step_entered_at and revisit.recorded_at < complaint.step_entered_at:
+            revisit = None  # A revisit from before the case was reopened does not count again.
         if revisit is None:
             missing.append(_("a revisit with the customer"))
         elif not revisit.is_satisfied:
