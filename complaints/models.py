@@ -521,6 +521,7 @@ class TimelineEvent(models.Model):
     class Kind(models.TextChoices):
         CREATED = "created", _("Received")
         STEP = "step", _("Step completed")
+        RECORDED = "recorded", _("Step details recorded")
         ASSIGNED = "assigned", _("Assigned")
         NOTE = "note", _("Note")
         ATTACHMENT = "attachment", _("Attachment added")

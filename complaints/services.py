@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm_site.org.access import can_access_branch
+from crm_site.org.access import access_of, can_access_branch
 from crm_site.org.models import Department
 from customers.models import Customer
 
@@ -32,7 +32,7 @@ from .models import (
     Severity,
     TimelineEvent,
 )
-from .permissions import Action, require
+from .permissions import SUPERVISORS, WORKERS, Action, require
 from .workflow import Move, StaleForm, Step, StepIncomplete, WorkflowError, check_move, missing_for_step, next_step
 
 Kind = TimelineEvent.Kind
@@ -142,6 +142,8 @@ def complaint_create(*, actor, intake: Intake, files=()) -> Complaint:
     if intake.occurred_at > now + timedelta(minutes=5):
         raise WorkflowError(_("The complaint cannot have happened in the future."))
     branch_id = intake.customer.branch_id
+    if access_of(actor).role not in WORKERS or not can_access_branch(actor, branch_id):
+        raise WorkflowError(_("Only front-line staff and managers of the customer's branch register complaints."))
     response_due, resolution_due = sla.due_times(branch_id=branch_id, severity=intake.severity, start=now)
     window = ComplaintSettings.current().repeat_window_days
     earlier = (
@@ -217,10 +219,13 @@ def complaint_record_step(*, actor, complaint_id: int, expected_version: int, da
     fields = STEP_FIELDS.get(Step(complaint.step))
     if not fields:
         raise WorkflowError(_("This step is recorded with its own form."))
-    for name in fields:
-        if name in data:
-            setattr(complaint, name, data[name])
-    _save(complaint, fields)
+    changed = [name for name in fields if name in data and getattr(complaint, name) != data[name]]
+    for name in changed:
+        setattr(complaint, name, data[name])
+    if changed:
+        labels = ", ".join(str(Complaint._meta.get_field(n).verbose_name) for n in changed)
+        _log(complaint, Kind.RECORDED, actor, labels)
+    _save(complaint, changed)
     return complaint
 
 
@@ -278,8 +283,10 @@ def complaint_assign(*, actor, complaint_id: int, handler, department: Departmen
     """Give the case to a handler (and department); the first responder stays the owner of record."""
     complaint = _lock(complaint_id)
     require(actor, Action.ASSIGN, complaint)
-    if handler is not None and not can_access_branch(handler, complaint.branch_id):
-        raise WorkflowError(_("The handler must work in the complaint's branch."))
+    if handler is not None and (
+        access_of(handler).role not in WORKERS or not can_access_branch(handler, complaint.branch_id)
+    ):
+        raise WorkflowError(_("The handler must be front-line staff or a manager of the complaint's branch."))
     complaint.handler, complaint.department = handler, department
     names = ", ".join(str(x) for x in (handler and (handler.get_full_name() or handler.username), department) if x)
     _log(complaint, Kind.ASSIGNED, actor, names)
@@ -353,8 +360,11 @@ def plan_submit(
 @transaction.atomic
 def plan_decide(*, actor, plan_id: int, approve: bool, comment: str = "") -> PlanDecision:
     """Approve or reject a plan at the level it waits for; of two managers at once, exactly one decides."""
-    plan = ResolutionPlan.objects.select_for_update().select_related("complaint").get(pk=plan_id)
-    complaint = _lock(plan.complaint_id)
+    # Lock order everywhere: the complaint, then its plan (no deadlock with plan_submit).
+    complaint = _lock(ResolutionPlan.objects.values_list("complaint_id", flat=True).get(pk=plan_id))
+    plan = ResolutionPlan.objects.select_for_update().get(pk=plan_id)
+    if access_of(actor).role not in SUPERVISORS or not can_access_branch(actor, complaint.branch_id):
+        require(actor, Action.DECIDE_MANAGER, complaint)  # Refused: not a decider of this branch.
     level = {
         PlanStatus.PENDING_MANAGER: PlanDecision.Level.MANAGER,
         PlanStatus.PENDING_GM: PlanDecision.Level.GENERAL_MANAGER,
@@ -388,9 +398,11 @@ def plan_decide(*, actor, plan_id: int, approve: bool, comment: str = "") -> Pla
 @transaction.atomic
 def plan_record_response(*, actor, plan_id: int, outcome: str, notes: str = "") -> CustomerResponse:
     """The customer's answer to an approved plan: accepted, a counter-offer, or refused."""
+    complaint = _lock(ResolutionPlan.objects.values_list("complaint_id", flat=True).get(pk=plan_id))
     plan = ResolutionPlan.objects.select_for_update().get(pk=plan_id)
-    complaint = _lock(plan.complaint_id)
     require(actor, Action.WORK, complaint)
+    if outcome not in CustomerResponse.Outcome.values:
+        raise WorkflowError(_("Choose what the customer answered."))
     if plan.status != PlanStatus.APPROVED:
         raise WorkflowError(_("Only an approved plan is put to the customer."))
     if outcome != CustomerResponse.Outcome.ACCEPTED and not notes.strip():
@@ -408,8 +420,8 @@ def plan_record_response(*, actor, plan_id: int, outcome: str, notes: str = "") 
 
 @transaction.atomic
 def remedy_complete(*, actor, remedy_id: int) -> Remedy:
+    complaint = _lock(Remedy.objects.values_list("plan__complaint_id", flat=True).get(pk=remedy_id))
     remedy = Remedy.objects.select_for_update().select_related("plan").get(pk=remedy_id)
-    complaint = _lock(remedy.plan.complaint_id)
     require(actor, Action.WORK, complaint)
     if remedy.plan.status != PlanStatus.AGREED:
         raise WorkflowError(_("A remedy is carried out after the customer agreed to the plan."))
@@ -440,6 +452,8 @@ def revisit_record(
     require(actor, Action.WORK, complaint)
     if complaint.step != Step.SATISFY:
         raise WorkflowError(_("Revisits are recorded in the Satisfy step."))
+    if outcome not in Revisit.Outcome.values:
+        raise WorkflowError(_("Choose the outcome of the revisit."))
     if not 1 <= int(score) <= 5:
         raise WorkflowError(_("Satisfaction is scored from 1 to 5."))
     revisit = Revisit.objects.create(
