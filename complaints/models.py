@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm_site.org.models import Branch, Department
 from customers.models import Customer
@@ -19,9 +20,9 @@ User = settings.AUTH_USER_MODEL
 
 
 class Channel(models.TextChoices):
-    WALK_IN = "walk_in", _("Walk-in")
-    PHONE = "phone", _("Phone")
-    EMAIL = "email", _("Email")
+    WALK_IN = "walk_in", pgettext_lazy("channel", "Walk-in")
+    PHONE = "phone", pgettext_lazy("channel", "Phone")
+    EMAIL = "email", pgettext_lazy("channel", "Email")
     WEB = "web", _("Web form")
     LETTER = "letter", _("Letter")
     SOCIAL = "social", _("Social / IM")
