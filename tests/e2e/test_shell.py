@@ -15,7 +15,7 @@ def test_each_role_logs_in_and_sees_its_navigation(page, live_server, login, use
     user = users_by_role[role]
     login(user.username, TEST_PASSWORD)
     nav = page.get_by_test_id("nav")
-    expect(nav.get_by_role("link", name="Customers")).to_be_visible()
+    expect(nav.get_by_role("link", name="Customers", exact=True)).to_be_visible()
     expect(nav.get_by_role("link", name="Configuration")).to_have_count(1 if sees_config else 0)
     page.get_by_test_id("user-menu").click()
     page.get_by_test_id("logout").click()
@@ -27,7 +27,7 @@ def test_language_switch_in_the_browser(page, live_server, login, frontline, cus
     page.get_by_test_id("language-switch").get_by_role("button", name="简体中文").click()
     page.wait_for_load_state()
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
-    expect(page.get_by_test_id("nav").get_by_role("link", name="客户")).to_be_visible()
+    expect(page.get_by_test_id("nav").get_by_role("link", name="客户", exact=True)).to_be_visible()
     page.screenshot(path="var/e2e-home-zh.png", full_page=True)
     page.get_by_test_id("language-switch").get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
