@@ -27,6 +27,21 @@ NAV_ITEMS = [
     NavItem(_("Approvals"), "complaints:approvals", "check2-square", frozenset({Role.MANAGER, Role.GENERAL_MANAGER})),
     NavItem(_("Customers"), "customers:list", "people", ALL),
     # Customer capabilities (value matrix, visits…) add their items below this line.
+    NavItem(
+        _("Visits"),
+        "customers:visits",
+        "calendar-check",
+        frozenset({Role.FRONTLINE, Role.MANAGER, Role.GENERAL_MANAGER}),
+    ),
+    NavItem(
+        _("Value matrix"),
+        "customers:matrix",
+        "grid-3x3-gap",
+        frozenset({Role.MANAGER, Role.GENERAL_MANAGER, Role.ADMIN}),
+    ),
+    NavItem(
+        _("Retention"), "customers:retention", "graph-down", frozenset({Role.MANAGER, Role.GENERAL_MANAGER, Role.ADMIN})
+    ),
     NavItem(_("Configuration"), "admin:index", "gear", frozenset({Role.ADMIN})),
 ]
 

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from . import views
+from . import customer360, views
 
 handler403 = "crm_site.views.permission_denied"
 handler404 = "crm_site.views.page_not_found"
@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     # The language switch also works on the login page, before anyone is logged in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("customers/<int:pk>/360/", customer360.customer_360, name="customer_360"),
     path("customers/", include("customers.urls")),
     path("complaints/", include("complaints.urls")),
     path("config/", admin.site.urls),

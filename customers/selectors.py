@@ -1,9 +1,32 @@
-from django.db.models import Q, QuerySet
+"""Every read of customers that is more than a get(): the access gate, lists, the 360 data, the matrix, reports."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Lower
 from django.http import Http404
+from django.utils import timezone
 
-from crm_site.org.access import scope_to_user_branch
+from crm_site.org.access import access_of, scope_to_user_branch
+from crm_site.org.models import Branch
+from crm_site.org.roles import Role
 
-from .models import Customer
+from .models import (
+    ClassificationRun,
+    Contact,
+    Customer,
+    Interaction,
+    Quadrant,
+    QuadrantPolicy,
+    Tag,
+    Tier,
+    VisitPlan,
+)
+
+User = get_user_model()
 
 
 def customer_list_for_user(*, user, search: str = "") -> QuerySet[Customer]:
@@ -26,3 +49,290 @@ def customer_get_for_user(*, user, pk: int) -> Customer:
         return customer_list_for_user(user=user).get(pk=pk)
     except Customer.DoesNotExist:
         raise Http404 from None
+
+
+def customer_duplicates(
+    *, phone: str = "", name: str = "", company_name: str = "", kind: str = "", exclude_pk: int | None = None
+) -> QuerySet[Customer]:
+    """Existing customers, in any branch (the record is company-wide), with the same phone (theirs or a
+    contact's), or the same name at the same company. The same name alone is not enough: 王伟 is common."""
+    name, company_name = name.strip(), company_name.strip()
+    if kind == Customer.Kind.COMPANY and not company_name:
+        company_name = name  # a company's own name is its company
+    condition = Q()
+    if phone:
+        condition |= Q(phone=phone) | Q(
+            pk__in=Contact.objects.filter(phone=phone, is_active=True).values("customer_id")
+        )
+    if name and company_name:
+        by_company = Q(company_name__iexact=company_name) | Q(kind=Customer.Kind.COMPANY, name__iexact=company_name)
+        condition |= Q(name__iexact=name) & by_company
+        if kind == Customer.Kind.COMPANY:
+            condition |= Q(kind=Customer.Kind.COMPANY, name__iexact=name)
+    if not condition:
+        return Customer.objects.none()
+    qs = Customer.objects.filter(condition).select_related("branch").order_by("pk")
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs
+
+
+def staff_for_customers_of(*, user) -> QuerySet:
+    """Active staff who can own this user's customers: front-line staff and managers of the user's branch
+    (every branch for company-wide roles)."""
+    qs = User.objects.filter(is_active=True, groups__name__in=[Role.FRONTLINE, Role.MANAGER])
+    access = access_of(user)
+    if not access.company_wide:
+        if access.branch_id is None:
+            return qs.none()
+        qs = qs.filter(staff_profile__branch_id=access.branch_id)
+    return qs.distinct().order_by("first_name", "last_name", "username")
+
+
+def tags_active() -> QuerySet[Tag]:
+    return Tag.objects.filter(is_active=True).order_by(Lower("name"))
+
+
+@dataclass
+class Customer360:
+    customer: Customer
+    contacts: list = field(default_factory=list)
+    interactions: list = field(default_factory=list)
+    purchases: list = field(default_factory=list)
+    totals: dict = field(default_factory=dict)
+    changes: list = field(default_factory=list)
+    events: list = field(default_factory=list)
+    visit_plan: VisitPlan | None = None
+    policy: QuadrantPolicy | None = None
+
+
+RECENT = 15
+
+
+def customer_interactions(*, customer: Customer, limit: int = RECENT) -> list[Interaction]:
+    return list(customer.interactions.select_related("staff", "visit_plan").order_by("-occurred_at", "-pk")[:limit])
+
+
+def customer_360_for_user(*, user, pk: int) -> Customer360:
+    """One customer with everything its 360 page shows, in a fixed number of queries."""
+    qs = (
+        customer_list_for_user(user=user)
+        .select_related("latest_assessment__assessed_by", "possible_duplicate_of")
+        .prefetch_related("tags", Prefetch("contacts", queryset=Contact.objects.filter(is_active=True)))
+    )
+    try:
+        customer = qs.get(pk=pk)
+    except Customer.DoesNotExist:
+        raise Http404 from None
+    year_ago = timezone.localdate() - timedelta(days=365)
+    totals = customer.purchases.aggregate(
+        count=Count("pk"),
+        revenue=Sum("amount"),
+        margin=Sum("margin"),
+        last=Max("date"),
+        revenue_12m=Sum("amount", filter=Q(date__gt=year_ago)),
+        count_12m=Count("pk", filter=Q(date__gt=year_ago)),
+    )
+    return Customer360(
+        customer=customer,
+        contacts=list(customer.contacts.all()),
+        interactions=customer_interactions(customer=customer),
+        purchases=list(customer.purchases.order_by("-date", "-pk")[:RECENT]),
+        totals=totals,
+        changes=list(customer.classification_changes.select_related("run").order_by("-changed_at", "-pk")[:RECENT]),
+        events=list(customer.events.select_related("actor").order_by("-created_at", "-pk")[:RECENT]),
+        visit_plan=customer.visit_plans.filter(is_active=True).select_related("owner").first(),
+        policy=QuadrantPolicy.objects.filter(quadrant=customer.quadrant).first() if customer.quadrant else None,
+    )
+
+
+def visit_plans_for_user(*, user) -> QuerySet[VisitPlan]:
+    """Active visit plans the user answers for: front-line staff their own, managers their branch's (their
+    team's), company-wide roles all."""
+    access = access_of(user)
+    qs = VisitPlan.objects.filter(is_active=True).select_related("customer", "customer__branch", "owner")
+    if access.role is None:
+        return qs.none()
+    if access.role == Role.FRONTLINE:
+        return qs.filter(owner=user, customer__branch_id=access.branch_id)
+    return scope_to_user_branch(qs, user, field="customer__branch")
+
+
+def visit_overview_for_user(*, user, as_of: date | None = None, upcoming_days: int = 14) -> dict:
+    as_of = as_of or timezone.localdate()
+    plans = visit_plans_for_user(user=user)
+    return {
+        "overdue": list(plans.filter(next_due__lt=as_of).order_by("next_due", "pk")[:200]),
+        "upcoming": list(
+            plans.filter(next_due__gte=as_of, next_due__lte=as_of + timedelta(days=upcoming_days)).order_by(
+                "next_due", "pk"
+            )[:200]
+        ),
+        "overdue_count": plans.filter(next_due__lt=as_of).count(),
+    }
+
+
+def latest_classification_run() -> ClassificationRun | None:
+    return ClassificationRun.objects.filter(finished_at__isnull=False).order_by("-started_at", "-pk").first()
+
+
+MATRIX_POINTS = 3000
+
+
+def matrix_for_user(*, user, branch_id: int | None = None, tier: str = "") -> dict:
+    """What the matrix page draws: counts per quadrant, the thresholds of the last run, and up to
+    MATRIX_POINTS customers (the most valuable first) as points."""
+    qs = scope_to_user_branch(Customer.objects.exclude(quadrant=""), user)
+    qs = qs.exclude(status=Customer.Status.CHURNED)
+    if branch_id:
+        qs = qs.filter(branch_id=branch_id)
+    if tier:
+        qs = qs.filter(tier=tier)
+    counts = dict.fromkeys(Quadrant.values, 0)
+    for row in qs.order_by().values("quadrant").annotate(n=Count("pk")):
+        counts[row["quadrant"]] = row["n"]
+    points = list(
+        qs.order_by("-current_value", "pk").values_list(
+            "pk", "name", "current_value", "potential_score", "quadrant", "tier"
+        )[:MATRIX_POINTS]
+    )
+    run = latest_classification_run()
+    return {
+        "counts": counts,
+        "total": sum(counts.values()),
+        "points": points,
+        "run": run,
+        "policies": {p.quadrant: p for p in QuadrantPolicy.objects.all()},
+    }
+
+
+def matrix_chart_data(matrix: dict, labels: dict) -> dict:
+    """The JSON the ECharts script reads (a json_script data island): no HTML, numbers as floats."""
+    run = matrix["run"]
+    series: dict[str, list] = {q: [] for q in Quadrant.values}
+    for pk, name, current, potential, quadrant, tier in matrix["points"]:
+        series[quadrant].append([float(current), float(potential or 0), name, pk, tier])
+    return {
+        "series": [{"quadrant": q, "name": str(Quadrant(q).label), "points": pts} for q, pts in series.items()],
+        "currentThreshold": float(run.current_threshold) if run and run.current_threshold is not None else None,
+        "potentialThreshold": float(run.potential_threshold) if run and run.potential_threshold is not None else None,
+        "labels": {k: str(v) for k, v in labels.items()},
+    }
+
+
+# --- Retention and churn -----------------------------------------------------------------------------------
+
+
+def retention_figures(at_start: int, churned: int) -> tuple[Decimal | None, Decimal | None]:
+    """Retention and churn rate of a period, in %: of the customers there at its start, those still there
+    at its end (new customers of the period do not count). No customers at the start: no rate."""
+    if at_start <= 0:
+        return None, None
+    churn = (Decimal(churned) * 100 / at_start).quantize(Decimal("0.1"))
+    return Decimal(100) - churn, churn
+
+
+def periods_back(*, today: date, unit: str, count: int) -> list[tuple[date, date]]:
+    """The last ``count`` months or quarters as [start, end) ranges, oldest first; the last one is the current."""
+    step = 3 if unit == "quarter" else 1
+    month0 = (today.month - 1) // step * step  # first month (0-based) of the current period
+    ranges = []
+    for i in range(count - 1, -1, -1):
+        start_index = today.year * 12 + month0 - i * step
+        end_index = start_index + step
+        ranges.append(
+            (
+                date(start_index // 12, start_index % 12 + 1, 1),
+                date(end_index // 12, end_index % 12 + 1, 1),
+            )
+        )
+    return ranges
+
+
+DIMENSIONS = {
+    "none": None,
+    "branch": "branch__name",
+    "quadrant": "quadrant",
+    "tier": "tier",
+}
+
+
+@dataclass
+class RetentionRow:
+    start: date
+    end: date
+    group: str
+    at_start: int
+    churned: int
+    retention: Decimal | None
+    churn: Decimal | None
+    unit: str = "month"
+
+    @property
+    def label(self) -> str:
+        if self.unit == "quarter":
+            return f"{self.start.year} Q{(self.start.month - 1) // 3 + 1}"
+        return f"{self.start:%Y-%m}"
+
+
+def retention_report_for_user(
+    *, user, unit: str = "month", count: int = 6, dimension: str = "none", today: date | None = None
+) -> list[RetentionRow]:
+    """Retention and churn per period and per branch, quadrant or tier, in one query.
+
+    At a period's start: customers created before it and not churned before it. Churned in the period:
+    those of them whose churn date falls in it. Churned customers keep the quadrant and tier they had
+    when they left (the classification skips them), which is what they are grouped by.
+    """
+    today = today or timezone.localdate()
+    periods = periods_back(today=today, unit=unit, count=count)
+    tz = timezone.get_current_timezone()
+    annotations = {}
+    for i, (start, end) in enumerate(periods):
+        start_at = timezone.make_aware(datetime.combine(start, time.min), tz)
+        present = Q(created_at__lt=start_at) & (Q(churned_on__isnull=True) | Q(churned_on__gte=start))
+        annotations[f"s{i}"] = Count("pk", filter=present)
+        annotations[f"c{i}"] = Count("pk", filter=present & Q(churned_on__gte=start, churned_on__lt=end))
+    qs = scope_to_user_branch(Customer.objects.all(), user).order_by()
+    group_field = DIMENSIONS.get(dimension)
+    rows_by_group = qs.values(group_field).annotate(**annotations) if group_field else [qs.aggregate(**annotations)]
+    labels = _group_labels(dimension)
+    rows = []
+    for data in rows_by_group:
+        group = data.get(group_field, "") if group_field else ""
+        for i, (start, end) in enumerate(periods):
+            at_start, churned = data[f"s{i}"], data[f"c{i}"]
+            retention, churn = retention_figures(at_start, churned)
+            rows.append(
+                RetentionRow(
+                    start=start,
+                    end=end,
+                    group=labels.get(group, group),
+                    at_start=at_start,
+                    churned=churned,
+                    retention=retention,
+                    churn=churn,
+                    unit=unit,
+                )
+            )
+    rows.sort(key=lambda r: (r.group, r.start))
+    return rows
+
+
+def _group_labels(dimension: str) -> dict:
+    from django.utils.translation import gettext as _
+
+    if dimension == "quadrant":
+        return {**dict(Quadrant.choices), "": _("Not classified")}
+    if dimension == "tier":
+        return {**dict(Tier.choices), "": _("Not classified")}
+    return {}
+
+
+def branches_for_user(*, user) -> QuerySet[Branch]:
+    """Active branches whose customers the user may see."""
+    access = access_of(user)
+    qs = Branch.objects.filter(is_active=True).order_by("code")
+    if access.company_wide:
+        return qs
+    return qs.filter(pk=access.branch_id) if access.branch_id else qs.none()

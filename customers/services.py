@@ -1,8 +1,80 @@
+"""Everything that can happen to a customer. Each service checks who may do it, changes the data and
+writes the customer's history, in one transaction. ``grep -n "^def " customers/services.py`` lists them."""
+
+import time
 import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.db.models import Max, OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import Customer
+from crm_site.org.access import access_of, can_access_branch
+from crm_site.org.roles import Role
+
+from . import classification, imports
+from .models import (
+    Channel,
+    ClassificationRun,
+    Contact,
+    Customer,
+    CustomerEvent,
+    ImportBatch,
+    Interaction,
+    PotentialAssessment,
+    Purchase,
+    QuadrantPolicy,
+    Tier,
+    ValueMatrixSettings,
+    VisitPlan,
+)
+from .permissions import can_log_interaction, can_manage_customer, can_record_visit
+from .selectors import customer_duplicates, customer_list_for_user, staff_for_customers_of
+from .workflow import CustomerError, check_status_move
+
+User = get_user_model()
+Kind = CustomerEvent.Kind
+
+# Fields customer_update may change; the account manager changes by transfer, the status by customer_set_status.
+EDITABLE_FIELDS = ("name", "kind", "company_name", "phone", "email", "address", "source")
+
+
+def _person(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username
+
+
+def _log(customer_id: int, kind: str, actor, *, from_value="", to_value="", note="") -> CustomerEvent:
+    return CustomerEvent.objects.create(
+        customer_id=customer_id,
+        kind=kind,
+        actor=actor,
+        from_value=str(from_value)[:200],
+        to_value=str(to_value)[:200],
+        note=note,
+    )
+
+
+def normalise_phone(phone: str) -> str:
+    """Digits (and a leading +) only, so that 138-0013-8000 and 13800138000 are the same number."""
+    phone = (phone or "").strip()
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return ("+" + digits) if phone.startswith("+") else digits
+
+
+def _manageable(actor, customer_id: int, *, lock: bool = False) -> Customer:
+    qs = customer_list_for_user(user=actor).filter(pk=customer_id)
+    if lock:
+        qs = qs.select_for_update(of=("self",)) if connection.features.has_select_for_update_of else qs
+    customer = qs.first()
+    if customer is None or not can_manage_customer(actor, customer):
+        raise CustomerError(_("You are not allowed to change this customer."))
+    return customer
 
 
 @transaction.atomic
@@ -15,18 +87,520 @@ def customer_create(
     kind: str = Customer.Kind.INDIVIDUAL,
     email: str = "",
     source: str = "",
+    company_name: str = "",
+    address: str = "",
+    account_manager_id: int | None = None,
+    tags=(),
 ) -> Customer:
-    """A new customer record; its code comes from its id, so it is unique without a lock."""
+    """A new customer record, flagged when it looks like one we already have (same phone, or same name and company).
+
+    Its code comes from its id, so it is unique without a lock.
+    """
+    if not can_access_branch(actor, branch_id):
+        raise CustomerError(_("You cannot create customers for this branch."))
+    phone = normalise_phone(phone)
+    duplicates = list(customer_duplicates(phone=phone, name=name, company_name=company_name, kind=kind)[:1])
     customer = Customer.objects.create(
         code=uuid.uuid4().hex[:20],
         name=name.strip(),
-        phone=phone.strip(),
+        phone=phone,
         branch_id=branch_id,
         kind=kind,
-        email=email,
-        source=source,
-        account_manager=actor,
+        email=email.strip(),
+        source=source.strip(),
+        company_name=company_name.strip(),
+        address=address.strip(),
+        account_manager_id=account_manager_id if account_manager_id is not None else actor.pk,
+        possible_duplicate_of=duplicates[0] if duplicates else None,
     )
     customer.code = f"N{customer.pk:07d}"
     customer.save(update_fields=["code"])
+    if tags:
+        customer.tags.set(tags)
+    _log(customer.pk, Kind.CREATED, actor, to_value=customer.code)
+    if duplicates:
+        _log(customer.pk, Kind.DUPLICATE, actor, to_value=duplicates[0].code)
     return customer
+
+
+@transaction.atomic
+def customer_update(*, actor, customer_id: int, tags=None, **changes) -> Customer:
+    """Change the record's details; the history lists the fields that changed."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable here: {sorted(unknown)}")
+    customer = _manageable(actor, customer_id, lock=True)
+    if "phone" in changes:
+        changes["phone"] = normalise_phone(changes["phone"])
+    changed = [f for f, v in changes.items() if getattr(customer, f) != (v.strip() if isinstance(v, str) else v)]
+    for field_name in changed:
+        value = changes[field_name]
+        setattr(customer, field_name, value.strip() if isinstance(value, str) else value)
+    if changed:
+        customer.save(update_fields=[*changed, "updated_at"])
+    if tags is not None:
+        before = set(customer.tags.values_list("pk", flat=True))
+        after = {t.pk for t in tags}
+        if before != after:
+            customer.tags.set(tags)
+            changed.append("tags")
+    if changed:
+        labels = [str(Customer._meta.get_field(f).verbose_name) for f in changed]
+        _log(customer.pk, Kind.UPDATED, actor, note=", ".join(labels))
+    return customer
+
+
+@transaction.atomic
+def contact_add(
+    *, actor, customer_id: int, name: str, role: str = "", phone: str = "", email: str = "", is_primary: bool = False
+) -> Contact:
+    customer = _manageable(actor, customer_id, lock=True)
+    if is_primary:
+        customer.contacts.filter(is_primary=True).update(is_primary=False)
+    contact = Contact.objects.create(
+        customer=customer,
+        name=name.strip(),
+        role=role.strip(),
+        phone=normalise_phone(phone),
+        email=email.strip(),
+        is_primary=is_primary,
+    )
+    _log(customer.pk, Kind.CONTACT, actor, to_value=contact.name, note=contact.role)
+    return contact
+
+
+@transaction.atomic
+def contact_deactivate(*, actor, contact_id: int) -> Contact:
+    contact = Contact.objects.select_related("customer").get(pk=contact_id)
+    _manageable(actor, contact.customer_id)
+    if contact.is_active:
+        contact.is_active = False
+        contact.is_primary = False
+        contact.save(update_fields=["is_active", "is_primary"])
+        _log(contact.customer_id, Kind.CONTACT, actor, from_value=contact.name)
+    return contact
+
+
+@transaction.atomic
+def interaction_log(
+    *, actor, customer_id: int, channel: str, summary: str, occurred_at: datetime | None = None
+) -> Interaction:
+    """A communication with the customer (沟通记录), logged by the staff member who had it."""
+    if not can_log_interaction(actor) or not customer_list_for_user(user=actor).filter(pk=customer_id).exists():
+        raise CustomerError(_("You are not allowed to log interactions for this customer."))
+    if channel not in Channel.values:
+        raise CustomerError(_("Choose a channel."))
+    if not summary.strip():
+        raise CustomerError(_("Write what was said."))
+    now = timezone.now()
+    if occurred_at is not None and occurred_at > now + timedelta(minutes=5):
+        raise CustomerError(_("An interaction cannot be in the future."))
+    return Interaction.objects.create(
+        customer_id=customer_id, channel=channel, summary=summary.strip(), staff=actor, occurred_at=occurred_at or now
+    )
+
+
+def potential_score(settings: ValueMatrixSettings, assessment: PotentialAssessment) -> Decimal:
+    """The weighted mean of the four scores (0–10), scaled to 0–100 — the same formula as the classification."""
+    pairs = [
+        (settings.weight_share_of_wallet, assessment.share_of_wallet),
+        (settings.weight_growth, assessment.growth),
+        (settings.weight_recommendation, assessment.recommendation),
+        (settings.weight_loyalty, assessment.loyalty_intent),
+    ]
+    weight_sum = sum(w for w, _s in pairs) or 1
+    return (Decimal(sum(w * s for w, s in pairs)) * 10 / weight_sum).quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def assessment_record(
+    *,
+    actor,
+    customer_id: int,
+    share_of_wallet: int,
+    growth: int,
+    recommendation: int,
+    loyalty_intent: int,
+    rating: int | None = None,
+    notes: str = "",
+) -> PotentialAssessment:
+    """A new potential assessment; the score shows at once, the quadrant moves at the next classification."""
+    customer = _manageable(actor, customer_id, lock=True)
+    scores = (share_of_wallet, growth, recommendation, loyalty_intent)
+    if any(s < 0 or s > 10 for s in scores) or (rating is not None and not 1 <= rating <= 5):
+        raise CustomerError(_("Scores go from 0 to 10, the rating from 1 to 5."))
+    assessment = PotentialAssessment.objects.create(
+        customer=customer,
+        share_of_wallet=share_of_wallet,
+        growth=growth,
+        recommendation=recommendation,
+        loyalty_intent=loyalty_intent,
+        rating=rating,
+        notes=notes.strip(),
+        assessed_by=actor,
+    )
+    old_score = customer.potential_score
+    customer.latest_assessment = assessment
+    customer.potential_score = potential_score(ValueMatrixSettings.current(), assessment)
+    customer.save(update_fields=["latest_assessment", "potential_score", "updated_at"])
+    _log(
+        customer.pk,
+        Kind.ASSESSED,
+        actor,
+        from_value=old_score if old_score is not None else "",
+        to_value=customer.potential_score,
+    )
+    return assessment
+
+
+@transaction.atomic
+def customer_set_status(*, actor, customer_id: int, status: str, reason: str = "") -> Customer:
+    """Flag at risk, mark churned (with a reason) or win back, through the status lifecycle."""
+    customer = _manageable(actor, customer_id, lock=True)
+    check_status_move(customer.status, status)
+    reason = reason.strip()
+    if status == Customer.Status.CHURNED and not reason:
+        raise CustomerError(_("Say why the customer was lost."))
+    old = customer.status
+    customer.status = status
+    customer.at_risk_reason = Customer.AtRiskReason.MANUAL if status == Customer.Status.AT_RISK else ""
+    if status == Customer.Status.CHURNED:
+        customer.churn_reason, customer.churned_on = reason[:300], timezone.localdate()
+    else:
+        # A won-back customer counts as retained again; the history keeps the churn.
+        customer.churn_reason, customer.churned_on = "", None
+    customer.save(update_fields=["status", "at_risk_reason", "churn_reason", "churned_on", "updated_at"])
+    _log(customer.pk, Kind.STATUS, actor, from_value=old, to_value=status, note=reason)
+    return customer
+
+
+@transaction.atomic
+def customers_transfer(*, actor, from_user_id: int, to_user_id: int, reason: str, customer_ids=None) -> int:
+    """Hand an account manager's customers (all, or some) to another, e.g. when someone leaves.
+
+    Set-based: one UPDATE of the customers, one of their active visit plans, one INSERT of history rows.
+    """
+    if access_of(actor).role not in (Role.MANAGER, Role.GENERAL_MANAGER):
+        raise CustomerError(_("Only managers transfer customers."))
+    if from_user_id == to_user_id:
+        raise CustomerError(_("Choose two different people."))
+    if not reason.strip():
+        raise CustomerError(_("Say why the customers are transferred."))
+    staff = staff_for_customers_of(user=actor)
+    from_user = User.objects.filter(pk=from_user_id).first()
+    to_user = staff.filter(pk=to_user_id, is_active=True).first()
+    if from_user is None or to_user is None:
+        raise CustomerError(_("Choose an active member of staff to take the customers."))
+    qs = customer_list_for_user(user=actor).filter(account_manager_id=from_user_id)
+    if customer_ids is not None:
+        qs = qs.filter(pk__in=list(customer_ids))
+    ids = list(qs.order_by("pk").values_list("pk", flat=True))
+    if not ids:
+        return 0
+    now = timezone.now()
+    for start in range(0, len(ids), 5000):  # stays under every database's parameter limit
+        chunk = ids[start : start + 5000]
+        Customer.objects.filter(pk__in=chunk).update(account_manager_id=to_user_id, updated_at=now)
+        VisitPlan.objects.filter(customer_id__in=chunk, owner_id=from_user_id, is_active=True).update(
+            owner_id=to_user_id
+        )
+    CustomerEvent.objects.bulk_create(
+        [
+            CustomerEvent(
+                customer_id=pk,
+                kind=Kind.TRANSFERRED,
+                actor=actor,
+                from_value=_person(from_user),
+                to_value=_person(to_user),
+                note=reason.strip(),
+                created_at=now,
+            )
+            for pk in ids
+        ],
+        batch_size=2000,
+    )
+    return len(ids)
+
+
+@transaction.atomic
+def visit_plan_set(
+    *,
+    actor,
+    customer_id: int,
+    owner_id: int,
+    every_days: int,
+    next_due: date,
+    channel: str = Channel.VISIT,
+    purpose: str = "",
+) -> VisitPlan:
+    """The customer's visit plan (one active at a time): a new plan replaces the current one."""
+    customer = _manageable(actor, customer_id, lock=True)
+    owner = staff_for_customers_of(user=actor).filter(pk=owner_id, is_active=True).first()
+    if owner is None:
+        raise CustomerError(_("Choose an active member of staff as the owner."))
+    if every_days < 1:
+        raise CustomerError(_("Visit at least every day or more."))
+    old = customer.visit_plans.filter(is_active=True).first()
+    if old is not None:
+        old.is_active = False
+        old.save(update_fields=["is_active"])
+    plan = VisitPlan.objects.create(
+        customer=customer,
+        owner=owner,
+        every_days=every_days,
+        next_due=next_due,
+        channel=channel,
+        purpose=purpose.strip(),
+    )
+    _log(
+        customer.pk,
+        Kind.VISIT_PLAN,
+        actor,
+        from_value=f"{old.every_days}d" if old else "",
+        to_value=f"{every_days}d · {_person(owner)}",
+        note=purpose,
+    )
+    return plan
+
+
+@transaction.atomic
+def visit_plan_stop(*, actor, plan_id: int) -> VisitPlan:
+    plan = VisitPlan.objects.select_for_update().get(pk=plan_id)
+    _manageable(actor, plan.customer_id)
+    if plan.is_active:
+        plan.is_active = False
+        plan.save(update_fields=["is_active"])
+        _log(plan.customer_id, Kind.VISIT_PLAN, actor, from_value=f"{plan.every_days}d")
+    return plan
+
+
+@transaction.atomic
+def visit_record(
+    *, actor, plan_id: int, summary: str, occurred_at: datetime | None = None, channel: str | None = None
+) -> Interaction:
+    """A visit of a plan: an interaction linked to the plan, and the plan's next due date moves on."""
+    plan = VisitPlan.objects.select_for_update().select_related("customer").get(pk=plan_id)
+    if not plan.is_active:
+        raise CustomerError(_("This visit plan is no longer active."))
+    if not can_record_visit(actor, plan) or not customer_list_for_user(user=actor).filter(pk=plan.customer_id).exists():
+        raise CustomerError(_("Only the plan's owner or a manager records its visits."))
+    interaction = interaction_log(
+        actor=actor,
+        customer_id=plan.customer_id,
+        channel=channel or plan.channel,
+        summary=summary,
+        occurred_at=occurred_at,
+    )
+    interaction.visit_plan = plan
+    interaction.save(update_fields=["visit_plan"])
+    visited_on = timezone.localdate(interaction.occurred_at)
+    plan.last_visited_on = max(filter(None, [plan.last_visited_on, visited_on]))
+    plan.next_due = plan.last_visited_on + timedelta(days=plan.every_days)
+    plan.save(update_fields=["last_visited_on", "next_due"])
+    return interaction
+
+
+@transaction.atomic
+def visit_plans_schedule_defaults(*, as_of: date | None = None) -> int:
+    """Give each classified customer with an account manager and no active plan the default plan of its quadrant
+    (A-tier customers at least every ``tier_a_visit_every_days``). One INSERT … SELECT per quadrant."""
+    as_of = as_of or timezone.localdate()
+    settings = ValueMatrixSettings.current()
+    created = 0
+    now = timezone.now()
+    plan_table = connection.ops.quote_name(VisitPlan._meta.db_table)
+    customer_table = connection.ops.quote_name(Customer._meta.db_table)
+    for policy in QuadrantPolicy.objects.all():
+        days = policy.contact_every_days
+        a_days = min(days, settings.tier_a_visit_every_days) if days else settings.tier_a_visit_every_days
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {plan_table} (customer_id, owner_id, every_days, channel, next_due, purpose, origin,
+                                          is_active, created_at)
+                SELECT c.id, c.account_manager_id, CASE WHEN c.tier = %s THEN %s ELSE %s END, %s, %s, '', %s, %s, %s
+                FROM {customer_table} c
+                WHERE c.quadrant = %s AND c.account_manager_id IS NOT NULL AND c.status <> %s
+                  AND (%s > 0 OR c.tier = %s)
+                  AND NOT EXISTS (SELECT 1 FROM {plan_table} p WHERE p.customer_id = c.id AND p.is_active)
+                """,  # noqa: S608 - table names from the models, values as parameters
+                [
+                    Tier.A,
+                    a_days,
+                    days or a_days,
+                    policy.contact_channel,
+                    (as_of + timedelta(days=7)).isoformat(),
+                    VisitPlan.Origin.DEFAULT,
+                    True,
+                    connection.ops.adapt_datetimefield_value(now),
+                    policy.quadrant,
+                    Customer.Status.CHURNED,
+                    days,
+                    Tier.A,
+                ],
+            )
+            created += cursor.rowcount
+    return created
+
+
+@dataclass
+class ImportPreview:
+    batch: ImportBatch
+    rows: list[imports.CheckedRow]
+
+
+def _visible_codes(actor, codes: set[str]) -> dict[str, int]:
+    result: dict[str, int] = {}
+    codes_list = sorted(codes)
+    for start in range(0, len(codes_list), 5000):
+        chunk = codes_list[start : start + 5000]
+        result.update(customer_list_for_user(user=actor).filter(code__in=chunk).values_list("code", "pk"))
+    return result
+
+
+def _known_references(customer_ids: set[int], references: set[str]) -> set[tuple[int, str]]:
+    known: set[tuple[int, str]] = set()
+    refs = sorted(references)
+    for start in range(0, len(refs), 5000):
+        chunk = refs[start : start + 5000]
+        known.update(
+            Purchase.objects.filter(reference__in=chunk, customer_id__in=customer_ids).values_list(
+                "customer_id", "reference"
+            )
+        )
+    return known
+
+
+def _check(actor, records) -> list[imports.CheckedRow]:
+    present = [r for r in records if r is not None]
+    codes = {imports._text(r.get("customer_code")) for r in present}
+    customers_by_code = _visible_codes(actor, codes)
+    references = {imports._text(r.get("reference")) for r in present} - {""}
+    known = _known_references(set(customers_by_code.values()), references) if references else set()
+    return imports.check_rows(
+        records, customers_by_code=customers_by_code, known_references=known, today=timezone.localdate()
+    )
+
+
+IMPORTERS = (Role.MANAGER, Role.GENERAL_MANAGER, Role.ADMIN)
+
+
+@transaction.atomic
+def transactions_preview(*, actor, filename: str, records: list) -> ImportPreview:
+    """Check every row of an uploaded file and keep the result for the user to confirm; nothing is imported yet."""
+    if access_of(actor).role not in IMPORTERS:
+        raise CustomerError(_("You are not allowed to import transactions."))
+    rows = _check(actor, records)
+    batch = ImportBatch.objects.create(
+        filename=filename[:200],
+        total_rows=len(rows),
+        good_rows=[{"row": r.row, **r.values} for r in rows if not r.errors],
+        errors=[{"row": r.row, "errors": r.errors} for r in rows if r.errors],
+        created_by=actor,
+    )
+    return ImportPreview(batch=batch, rows=rows)
+
+
+@transaction.atomic
+def transactions_import(*, actor, batch_id: int) -> ImportBatch:
+    """Import the good rows of a previewed file, all or nothing, once.
+
+    The rows are checked again (an order may have been imported since the preview); rows that
+    became bad are reported, not imported.
+    """
+    batch = ImportBatch.objects.select_for_update().filter(pk=batch_id, created_by=actor).first()
+    if batch is None:
+        raise CustomerError(_("This import is not yours or does not exist."))
+    if batch.status != ImportBatch.Status.PREVIEWED:
+        raise CustomerError(_("This file was already imported or cancelled."))
+    records = [
+        {k: row[k] for k in ("customer_code", "date", "amount", "margin", "product", "reference")}
+        for row in batch.good_rows
+    ]
+    rechecked = _check(actor, records)
+    good, late_errors = [], []
+    for original, row in zip(batch.good_rows, rechecked, strict=True):
+        if row.errors:
+            late_errors.append({"row": original["row"], "errors": row.errors})
+        else:
+            good.append(row.values)
+    now = timezone.now()
+    Purchase.objects.bulk_create(
+        [
+            Purchase(
+                customer_id=v["customer_id"],
+                date=date.fromisoformat(v["date"]),
+                amount=Decimal(v["amount"]),
+                margin=Decimal(v["margin"]),
+                product=v["product"],
+                reference=v["reference"],
+                import_batch=batch,
+                created_at=now,
+            )
+            for v in good
+        ],
+        batch_size=1000,
+    )
+    last = Purchase.objects.filter(customer_id=OuterRef("pk")).order_by().values("customer_id").annotate(m=Max("date"))
+    Customer.objects.filter(pk__in=Purchase.objects.filter(import_batch=batch).values("customer_id")).update(
+        last_purchase_on=Subquery(last.values("m"))
+    )
+    batch.status = ImportBatch.Status.IMPORTED
+    batch.imported_rows = len(good)
+    batch.imported_at = now
+    batch.errors = [*batch.errors, *late_errors]
+    batch.save(update_fields=["status", "imported_rows", "imported_at", "errors"])
+    return batch
+
+
+@transaction.atomic
+def transactions_cancel(*, actor, batch_id: int) -> ImportBatch:
+    batch = ImportBatch.objects.select_for_update().filter(pk=batch_id, created_by=actor).first()
+    if batch is None:
+        raise CustomerError(_("This import is not yours or does not exist."))
+    if batch.status == ImportBatch.Status.PREVIEWED:
+        batch.status = ImportBatch.Status.CANCELLED
+        batch.save(update_fields=["status"])
+    return batch
+
+
+@transaction.atomic
+def customers_classify(*, actor=None, as_of: date | None = None) -> ClassificationRun:
+    """Recompute every customer's current value, potential, quadrant and tier, set-based, keeping each change.
+
+    One run at a time: the settings row is locked for the run.
+    """
+    settings = ValueMatrixSettings.objects.select_for_update().get_or_create(pk=1)[0]
+    as_of = as_of or timezone.localdate()
+    now = timezone.now()
+    started = time.monotonic()
+    start, _end = classification.value_window(as_of, settings.value_months)
+    snapshot = {
+        f.name: str(getattr(settings, f.name)) for f in ValueMatrixSettings._meta.concrete_fields if f.name != "id"
+    }
+    run = ClassificationRun.objects.create(
+        started_at=now,
+        triggered_by=actor,
+        as_of=as_of,
+        window_start=start,
+        value_basis=settings.value_basis,
+        pareto_percent=settings.pareto_percent,
+        settings_snapshot=snapshot,
+    )
+    result = classification.classify(settings=settings, as_of=as_of, run_id=run.pk, now=now)
+    run.current_threshold = result.current_threshold
+    run.potential_threshold = result.potential_threshold
+    run.customers_classified = result.classified
+    run.quadrant_changes = result.quadrant_changes
+    run.tier_changes = result.tier_changes
+    run.finished_at = timezone.now()
+    run.settings_snapshot = {**snapshot, "seconds": round(time.monotonic() - started, 3), "updated": result.updated}
+    run.save()
+    return run
+
+
+@transaction.atomic
+def customers_detect_at_risk(*, as_of: date | None = None) -> classification.AtRiskResult:
+    """Flag customers who stopped buying or spend much less; return those who recovered to active."""
+    settings = ValueMatrixSettings.objects.select_for_update().get_or_create(pk=1)[0]
+    return classification.detect_at_risk(settings=settings, as_of=as_of or timezone.localdate(), now=timezone.now())

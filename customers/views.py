@@ -1,26 +1,491 @@
+"""HTTP for customers: form → access gate → one service → redirect (or the page again with errors).
+
+The customer 360 page composes several apps, so it lives in the top layer (crm_site/customer360.py);
+``customers:detail`` sends there.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
-from .selectors import customer_get_for_user, customer_list_for_user
+from crm_site.org.access import access_of, role_required
+from crm_site.org.roles import Role
 
-SORTS = {
-    "name": "name",
-    "-name": "-name",
-    "code": "code",
-    "-code": "-code",
-    "created": "created_at",
-    "-created": "-created_at",
-}
+from . import services
+from .filters import SORTS, CustomerFilter
+from .forms import (
+    AssessmentForm,
+    ContactForm,
+    CustomerForm,
+    ImportForm,
+    InteractionForm,
+    MatrixFilterForm,
+    RetentionForm,
+    StatusForm,
+    TransferForm,
+    VisitPlanForm,
+    VisitRecordForm,
+)
+from .imports import ImportFileError, read_rows
+from .models import Contact, Customer, ImportBatch, Quadrant, Tag, VisitPlan
+from .permissions import can_log_interaction, can_manage_customer, can_record_visit
+from .selectors import (
+    branches_for_user,
+    customer_duplicates,
+    customer_get_for_user,
+    customer_interactions,
+    customer_list_for_user,
+    latest_classification_run,
+    matrix_chart_data,
+    matrix_for_user,
+    retention_report_for_user,
+    staff_for_customers_of,
+    tags_active,
+    visit_overview_for_user,
+    visit_plans_for_user,
+)
+from .workflow import CustomerError
+
+PAGE_SIZE = 25
+User = get_user_model()
+CREATORS = (Role.FRONTLINE, Role.MANAGER, Role.GENERAL_MANAGER)
+SUPERVISORS = (Role.MANAGER, Role.GENERAL_MANAGER)
+ANALYSTS = (Role.MANAGER, Role.GENERAL_MANAGER, Role.ADMIN)
+
+
+def _back(request, customer: Customer):
+    """Back to where the form was (the 360 page), if that is a page of this site."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("customers:detail", pk=customer.pk)
+
+
+def _managed(request, pk: int) -> Customer:
+    customer = customer_get_for_user(user=request.user, pk=pk)
+    if not can_manage_customer(request.user, customer):
+        raise PermissionDenied
+    return customer
 
 
 def customer_list(request):
-    search = request.GET.get("q", "")
+    branches = branches_for_user(user=request.user)
+    qs = customer_list_for_user(user=request.user).prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name"))
+    )
+    filterset = CustomerFilter(request.GET, queryset=qs, user=request.user, branches=branches)
     sort = request.GET.get("sort", "name")
-    qs = customer_list_for_user(user=request.user, search=search).order_by(SORTS.get(sort, "name"), "pk")
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    return render(request, "customers/customer_list.html", {"page": page, "q": search, "sort": sort})
+    if sort not in SORTS:
+        sort = "name"
+    page = Paginator(filterset.qs.order_by(SORTS[sort], "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "customers/customer_list.html",
+        {
+            "page": page,
+            "filter": filterset,
+            "q": request.GET.get("q", ""),
+            "sort": sort,
+            "show_branch": access_of(request.user).company_wide,
+            "can_create": access_of(request.user).role in CREATORS,
+            "can_import": access_of(request.user).role in ANALYSTS,
+            "can_transfer": access_of(request.user).role in SUPERVISORS,
+        },
+    )
+
+
+@role_required(*CREATORS)
+def customer_create(request):
+    branches = branches_for_user(user=request.user)
+    form = CustomerForm(request.POST or None, branches=branches, tags=tags_active())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            customer = services.customer_create(
+                actor=request.user,
+                name=data["name"],
+                phone=data["phone"],
+                branch_id=data["branch"].pk,
+                kind=data["kind"],
+                email=data["email"],
+                source=data["source"],
+                company_name=data["company_name"],
+                address=data["address"],
+                tags=data["tags"],
+            )
+        except CustomerError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Customer %(code)s created.") % {"code": customer.code})
+            if customer.possible_duplicate_of_id:
+                messages.warning(
+                    request,
+                    _("This looks like customer %(code)s (same phone, or same name and company): please check.")
+                    % {"code": customer.possible_duplicate_of.code},
+                )
+            return redirect("customers:detail", pk=customer.pk)
+    return render(request, "customers/customer_form.html", {"form": form, "creating": True})
+
+
+@require_GET
+@role_required(*CREATORS)
+def duplicate_check(request):
+    """htmx: customers who look like the one being typed in (same phone, or same name and company)."""
+    phone = services.normalise_phone(request.GET.get("phone", ""))
+    matches = list(
+        customer_duplicates(
+            phone=phone if len(phone) >= 6 else "",
+            name=request.GET.get("name", ""),
+            company_name=request.GET.get("company_name", ""),
+            kind=request.GET.get("kind", ""),
+        )[:5]
+    )
+    visible = set(
+        customer_list_for_user(user=request.user).filter(pk__in=[c.pk for c in matches]).values_list("pk", flat=True)
+    )
+    return render(request, "customers/_duplicates.html", {"matches": matches, "visible": visible})
 
 
 def customer_detail(request, pk: int):
     customer = customer_get_for_user(user=request.user, pk=pk)
-    return render(request, "customers/customer_detail.html", {"customer": customer})
+    return redirect(reverse("customer_360", args=[customer.pk]))
+
+
+def customer_edit(request, pk: int):
+    customer = _managed(request, pk)
+    form = CustomerForm(request.POST or None, instance=customer, tags=tags_active(), editing=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        # The ModelForm only validates; the service reads the row again, compares and writes the history.
+        try:
+            services.customer_update(
+                actor=request.user,
+                customer_id=pk,
+                tags=data["tags"],
+                **{f: data[f] for f in services.EDITABLE_FIELDS},
+            )
+        except CustomerError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Customer details saved."))
+            return redirect("customers:detail", pk=pk)
+    return render(request, "customers/customer_form.html", {"form": form, "creating": False, "customer": customer})
+
+
+@require_POST
+def contact_add(request, pk: int):
+    customer = _managed(request, pk)
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        services.contact_add(actor=request.user, customer_id=customer.pk, **form.cleaned_data)
+        messages.success(request, _("Contact added."))
+    else:
+        messages.error(request, _("The contact needs a name; check the email address."))
+    return _back(request, customer)
+
+
+@require_POST
+def contact_deactivate(request, pk: int, contact_pk: int):
+    customer = _managed(request, pk)
+    contact = get_object_or_404(Contact, pk=contact_pk, customer=customer)
+    services.contact_deactivate(actor=request.user, contact_id=contact.pk)
+    messages.success(
+        request, _("Contact %(name)s removed from the list (kept in the history).") % {"name": contact.name}
+    )
+    return _back(request, customer)
+
+
+@require_POST
+def interaction_log(request, pk: int):
+    """Log an interaction from the 360 page; with htmx, answer with the refreshed interactions panel."""
+    customer = customer_get_for_user(user=request.user, pk=pk)
+    if not can_log_interaction(request.user):
+        raise PermissionDenied
+    form = InteractionForm(request.POST)
+    logged = False
+    if form.is_valid():
+        try:
+            services.interaction_log(actor=request.user, customer_id=customer.pk, **form.cleaned_data)
+        except CustomerError as exc:
+            form.add_error(None, str(exc))
+        else:
+            logged = True
+            form = InteractionForm(initial={"channel": form.cleaned_data["channel"]})
+    if request.htmx:
+        return render(
+            request,
+            "customers/_interactions.html",
+            {
+                "customer": customer,
+                "interactions": customer_interactions(customer=customer),
+                "interaction_form": form,
+                "can_log": True,
+                "logged": logged,
+            },
+        )
+    if logged:
+        messages.success(request, _("Interaction logged."))
+    else:
+        messages.error(request, _("The interaction was not logged: choose a channel and write what was said."))
+    return _back(request, customer)
+
+
+def assessment_record(request, pk: int):
+    customer = _managed(request, pk)
+    form = AssessmentForm(request.POST or None, instance=None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.assessment_record(actor=request.user, customer_id=customer.pk, **data)
+        except CustomerError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Assessment saved; the quadrant follows at the next classification."))
+            return redirect("customers:detail", pk=customer.pk)
+    return render(request, "customers/assessment_form.html", {"form": form, "customer": customer})
+
+
+@require_POST
+def status_change(request, pk: int):
+    customer = _managed(request, pk)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _back(request, customer)
+    try:
+        services.customer_set_status(
+            actor=request.user,
+            customer_id=customer.pk,
+            status=form.cleaned_data["status"],
+            reason=form.cleaned_data["reason"],
+        )
+    except CustomerError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Status changed."))
+    return _back(request, customer)
+
+
+def visit_plan_edit(request, pk: int):
+    customer = _managed(request, pk)
+    staff = staff_for_customers_of(user=request.user)
+    current = customer.visit_plans.filter(is_active=True).first()
+    initial = {
+        "owner": current.owner_id if current else customer.account_manager_id,
+        "every_days": current.every_days if current else 30,
+        "next_due": current.next_due if current else timezone.localdate(),
+        "channel": current.channel if current else "visit",
+        "purpose": current.purpose if current else "",
+    }
+    form = VisitPlanForm(request.POST or None, staff=staff, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.visit_plan_set(
+                actor=request.user,
+                customer_id=customer.pk,
+                owner_id=data["owner"].pk,
+                every_days=data["every_days"],
+                next_due=data["next_due"],
+                channel=data["channel"],
+                purpose=data["purpose"],
+            )
+        except CustomerError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Visit plan saved."))
+            return redirect("customers:detail", pk=customer.pk)
+    return render(request, "customers/visit_plan_form.html", {"form": form, "customer": customer, "plan": current})
+
+
+@require_POST
+def visit_plan_stop(request, pk: int):
+    customer = _managed(request, pk)
+    plan = get_object_or_404(VisitPlan, customer=customer, is_active=True)
+    services.visit_plan_stop(actor=request.user, plan_id=plan.pk)
+    messages.success(request, _("Visit plan stopped."))
+    return _back(request, customer)
+
+
+def visit_record(request, plan_pk: int):
+    plan = get_object_or_404(visit_plans_for_user(user=request.user), pk=plan_pk)
+    customer = plan.customer
+    if not can_record_visit(request.user, plan):
+        raise PermissionDenied
+    form = VisitRecordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.visit_record(
+                actor=request.user,
+                plan_id=plan.pk,
+                summary=form.cleaned_data["summary"],
+                occurred_at=form.cleaned_data["occurred_at"],
+            )
+        except CustomerError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Visit recorded; next one due in %(days)s days.") % {"days": plan.every_days})
+            return redirect("customers:visits")
+    return render(request, "customers/visit_record_form.html", {"form": form, "plan": plan, "customer": customer})
+
+
+@role_required(Role.FRONTLINE, *SUPERVISORS)
+def visits(request):
+    """Overdue and upcoming visits: one's own for front-line staff, the branch's for managers."""
+    return render(request, "customers/visits.html", visit_overview_for_user(user=request.user))
+
+
+@role_required(*SUPERVISORS)
+def transfer(request):
+    """Bulk transfer of one account manager's customers to another, when someone leaves or territories change."""
+    staff = staff_for_customers_of(user=request.user)
+    visible = customer_list_for_user(user=request.user)
+    owners = User.objects.filter(pk__in=visible.exclude(account_manager=None).values("account_manager_id")).order_by(
+        "first_name", "last_name", "username"
+    )
+    if request.method == "POST":
+        form = TransferForm(request.POST, owners=owners, staff=staff)
+        from_id = request.POST.get("from_manager", "")
+    else:
+        from_id = request.GET.get("from_manager", "")
+        form = TransferForm(initial={"from_manager": from_id}, owners=owners, staff=staff)
+    customers = []
+    if from_id.isdigit():
+        customers = list(visible.filter(account_manager_id=from_id).order_by("name", "pk")[:500])
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        chosen = [int(c) for c in request.POST.getlist("customers") if c.isdigit()]
+        try:
+            count = services.customers_transfer(
+                actor=request.user,
+                from_user_id=data["from_manager"].pk,
+                to_user_id=data["to_manager"].pk,
+                reason=data["reason"],
+                customer_ids=chosen if request.POST.get("scope") == "chosen" else None,
+            )
+        except CustomerError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("%(count)s customers transferred.") % {"count": count})
+            return redirect("customers:transfer")
+    return render(request, "customers/transfer.html", {"form": form, "customers": customers, "from_id": from_id})
+
+
+@role_required(*ANALYSTS)
+def import_upload(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            records = read_rows(upload)
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            preview = services.transactions_preview(actor=request.user, filename=upload.name, records=records)
+            return redirect("customers:import_preview", pk=preview.batch.pk)
+    recent = ImportBatch.objects.filter(created_by=request.user).order_by("-created_at")[:10]
+    return render(request, "customers/import_upload.html", {"form": form, "recent": recent})
+
+
+@role_required(*ANALYSTS)
+def import_preview(request, pk: int):
+    batch = get_object_or_404(ImportBatch, pk=pk, created_by=request.user)
+    return render(request, "customers/import_preview.html", {"batch": batch, "good_preview": batch.good_rows[:200]})
+
+
+@require_POST
+@role_required(*ANALYSTS)
+def import_confirm(request, pk: int):
+    try:
+        batch = services.transactions_import(actor=request.user, batch_id=pk)
+    except CustomerError as exc:
+        messages.error(request, str(exc))
+        return redirect("customers:import_preview", pk=pk)
+    messages.success(request, _("%(count)s transactions imported.") % {"count": batch.imported_rows})
+    return redirect("customers:import_preview", pk=pk)
+
+
+@require_POST
+@role_required(*ANALYSTS)
+def import_cancel(request, pk: int):
+    try:
+        services.transactions_cancel(actor=request.user, batch_id=pk)
+    except CustomerError as exc:
+        messages.error(request, str(exc))
+    return redirect("customers:import")
+
+
+@role_required(*ANALYSTS)
+def matrix(request):
+    branches = branches_for_user(user=request.user)
+    form = MatrixFilterForm(request.GET or None, branches=branches)
+    branch, tier = None, ""
+    if form.is_valid():
+        branch, tier = form.cleaned_data["branch"], form.cleaned_data["tier"]
+    data = matrix_for_user(user=request.user, branch_id=branch.pk if branch else None, tier=tier)
+    labels = {
+        "current": _("Current value"),
+        "potential": _("Potential value"),
+        "threshold": _("Threshold"),
+        "customer": _("Customer"),
+        "tier": _("Tier"),
+    }
+    quadrants = [
+        {
+            "code": q,
+            "label": Quadrant(q).label,
+            "count": data["counts"][q],
+            "policy": data["policies"].get(q),
+        }
+        for q in (Quadrant.POTENTIAL, Quadrant.HIGH, Quadrant.LOW, Quadrant.SECONDARY)
+    ]
+    return render(
+        request,
+        "customers/matrix.html",
+        {
+            "form": form,
+            "quadrants": quadrants,
+            "total": data["total"],
+            "shown": len(data["points"]),
+            "run": data["run"],
+            "chart": matrix_chart_data(data, labels),
+            "branch": branch,
+            "tier": tier,
+            "can_recompute": access_of(request.user).role in (Role.GENERAL_MANAGER, Role.ADMIN),
+        },
+    )
+
+
+@require_POST
+@role_required(Role.GENERAL_MANAGER, Role.ADMIN)
+def classify_now(request):
+    run = services.customers_classify(actor=request.user)
+    services.customers_detect_at_risk()
+    messages.success(
+        request,
+        _("Customers reclassified: %(count)s, %(quadrants)s quadrant and %(tiers)s tier changes.")
+        % {"count": run.customers_classified, "quadrants": run.quadrant_changes, "tiers": run.tier_changes},
+    )
+    return redirect("customers:matrix")
+
+
+@role_required(*ANALYSTS)
+def retention(request):
+    form = RetentionForm(request.GET or None)
+    params = form.cleaned_data if form.is_valid() else {"unit": "month", "count": 6, "dimension": "none"}
+    rows = retention_report_for_user(user=request.user, **params)
+    return render(
+        request,
+        "customers/retention.html",
+        {"form": form, "rows": rows, "params": params, "run": latest_classification_run()},
+    )

@@ -43,6 +43,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "complaints.delete_holiday",
         "complaints.change_complaintsettings",
         "complaints.view_complaintsettings",
+        *[
+            f"customers.{verb}_{model}"
+            for model in ("valuematrixsettings", "quadrantpolicy", "tag")
+            for verb in ("change", "view")
+        ],
+        "customers.add_tag",
     ],
 }
 

@@ -1,57 +1,370 @@
+"""Every customer page tried by every role, scoping, htmx logging, the matrix, visits, transfers, query counts."""
+
+from datetime import date, timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from crm_site.org.roles import Role
-from tests.factories import CustomerFactory
+from customers.models import Customer, CustomerEvent, Interaction, VisitPlan
+from customers.services import customers_classify
+from tests.factories import CustomerFactory, staff
+
+from .factories import AssessmentFactory, ContactFactory, InteractionFactory, PurchaseFactory, VisitPlanFactory, buy
 
 pytestmark = pytest.mark.django_db
 
+ALL = {Role.FRONTLINE, Role.MANAGER, Role.GENERAL_MANAGER, Role.ADMIN}
+WORKERS = {Role.FRONTLINE, Role.MANAGER, Role.GENERAL_MANAGER}
+EDITORS = WORKERS  # the front-line user below is the customer's account manager
+SUPERVISORS = {Role.MANAGER, Role.GENERAL_MANAGER}
+ANALYSTS = {Role.MANAGER, Role.GENERAL_MANAGER, Role.ADMIN}
 
-@pytest.mark.parametrize("role", list(Role))
-def test_every_role_opens_the_customer_list_scoped_to_its_branch(client, users_by_role, role, customer, other_customer):
+
+@pytest.fixture
+def world(customer, frontline):
+    customer.account_manager = frontline
+    customer.save()
+    contact = ContactFactory(customer=customer)
+    plan = VisitPlanFactory(customer=customer, owner=frontline, next_due=timezone.localdate() - timedelta(days=3))
+    return {"customer": customer, "contact": contact, "plan": plan}
+
+
+# name, method, url args from the world, POST data, roles that succeed, success status
+VIEWS = [
+    ("customers:list", "get", lambda w: [], None, ALL, 200),
+    ("customers:create", "get", lambda w: [], None, WORKERS, 200),
+    ("customers:duplicate_check", "get", lambda w: [], None, WORKERS, 200),
+    ("customers:detail", "get", lambda w: [w["customer"].pk], None, ALL, 302),
+    ("customer_360", "get", lambda w: [w["customer"].pk], None, ALL, 200),
+    ("customers:edit", "get", lambda w: [w["customer"].pk], None, EDITORS, 200),
+    ("customers:assessment", "get", lambda w: [w["customer"].pk], None, EDITORS, 200),
+    ("customers:visit_plan", "get", lambda w: [w["customer"].pk], None, EDITORS, 200),
+    ("customers:visits", "get", lambda w: [], None, WORKERS, 200),
+    ("customers:visit_record", "get", lambda w: [w["plan"].pk], None, WORKERS, 200),
+    ("customers:transfer", "get", lambda w: [], None, SUPERVISORS, 200),
+    ("customers:import", "get", lambda w: [], None, ANALYSTS, 200),
+    ("customers:matrix", "get", lambda w: [], None, ANALYSTS, 200),
+    ("customers:retention", "get", lambda w: [], None, ANALYSTS, 200),
+    ("customers:contact_add", "post", lambda w: [w["customer"].pk], {"name": "新联系人"}, EDITORS, 302),
+    (
+        "customers:contact_deactivate",
+        "post",
+        lambda w: [w["customer"].pk, w["contact"].pk],
+        {},
+        EDITORS,
+        302,
+    ),
+    (
+        "customers:interaction_log",
+        "post",
+        lambda w: [w["customer"].pk],
+        {"channel": "phone", "summary": "回访"},
+        WORKERS,
+        302,
+    ),
+    ("customers:status", "post", lambda w: [w["customer"].pk], {"status": "at_risk"}, EDITORS, 302),
+    ("customers:visit_plan_stop", "post", lambda w: [w["customer"].pk], {}, EDITORS, 302),
+    ("customers:classify_now", "post", lambda w: [], {}, {Role.GENERAL_MANAGER, Role.ADMIN}, 302),
+]
+
+
+@pytest.mark.parametrize("role", sorted(ALL))
+@pytest.mark.parametrize(("name", "method", "args", "data", "allowed", "ok"), VIEWS, ids=[v[0] for v in VIEWS])
+def test_every_view_by_every_role(client, users_by_role, world, role, name, method, args, data, allowed, ok):
     client.force_login(users_by_role[role])
-    response = client.get(reverse("customers:list"))
-    assert response.status_code == 200
-    shown = set(response.context["page"].object_list)
-    if role in (Role.FRONTLINE, Role.MANAGER):
-        assert shown == {customer}
-    else:
-        assert shown == {customer, other_customer}
+    url = reverse(name, args=args(world))
+    response = client.get(url) if method == "get" else client.post(url, data)
+    assert response.status_code == (ok if role in allowed else 403)
 
 
-def test_customer_of_another_branch_is_not_found(client, frontline, other_customer, customer):
-    client.force_login(frontline)
-    assert client.get(reverse("customers:detail", args=[customer.pk])).status_code == 200
-    response = client.get(reverse("customers:detail", args=[other_customer.pk]))
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [
+        ("customer_360", "get"),
+        ("customers:detail", "get"),
+        ("customers:edit", "get"),
+        ("customers:status", "post"),
+        ("customers:interaction_log", "post"),
+    ],
+)
+def test_customers_of_another_branch_are_not_found(client, frontline_other, world, name, method):
+    client.force_login(frontline_other)
+    url = reverse(name, args=[world["customer"].pk])
+    response = client.get(url) if method == "get" else client.post(url, {"status": "at_risk", "channel": "sms"})
     assert response.status_code == 404
-    assert response.templates[0].name == "404.html"
-    assert client.get(reverse("customers:detail", args=[999999])).status_code == 404
+    assert client.get(reverse("customer_360", args=[999999])).status_code == 404
 
 
-def test_search_sort_and_pagination(client, frontline, branch):
-    for i in range(30):
-        CustomerFactory(branch=branch, name=f"Zed {i:02d}")
-    CustomerFactory(branch=branch, name="王芳", phone="13800001111")
+def test_a_front_line_colleague_may_read_and_log_but_not_edit(client, world, branch):
+    colleague = staff(Role.FRONTLINE, branch, username="colleague")
+    client.force_login(colleague)
+    customer = world["customer"]
+    assert client.get(reverse("customer_360", args=[customer.pk])).status_code == 200
+    assert client.get(reverse("customers:edit", args=[customer.pk])).status_code == 403
+    assert client.post(reverse("customers:status", args=[customer.pk]), {"status": "at_risk"}).status_code == 403
+    response = client.post(
+        reverse("customers:interaction_log", args=[customer.pk]), {"channel": "im", "summary": "微信"}
+    )
+    assert response.status_code == 302
+    assert Interaction.objects.filter(staff=colleague, channel="im").exists()
+    assert client.get(reverse("customers:visit_record", args=[world["plan"].pk])).status_code == 404
+
+
+def test_list_scoping_search_and_filters(client, frontline, gm, branch, other_branch):
+    here = CustomerFactory(branch=branch, name="王芳", phone="13800001111", quadrant="high", tier="A")
+    CustomerFactory(branch=branch, name="Zed", quadrant="low", tier="C", account_manager=frontline)
+    there = CustomerFactory(branch=other_branch, name="Emma", quadrant="high", tier="A")
     client.force_login(frontline)
-    page = client.get(reverse("customers:list"), {"q": "0000111"}).context["page"]
-    assert [c.name for c in page.object_list] == ["王芳"]
-    page = client.get(reverse("customers:list"), {"sort": "-name"}).context["page"]
-    assert page.object_list[0].name == "王芳"
-    assert page.paginator.count == 31 and len(page.object_list) == 25
-    page2 = client.get(reverse("customers:list"), {"page": 2}).context["page"]
-    assert len(page2.object_list) == 6
+    page = client.get(reverse("customers:list")).context["page"]
+    assert {c.name for c in page.object_list} == {"王芳", "Zed"}
+    assert [c.name for c in client.get(reverse("customers:list"), {"q": "0000111"}).context["page"]] == ["王芳"]
+    assert [c.name for c in client.get(reverse("customers:list"), {"mine": "true"}).context["page"]] == ["Zed"]
+    client.force_login(gm)
+    page = client.get(reverse("customers:list"), {"quadrant": "high", "tier": "A"}).context["page"]
+    assert set(page.object_list) == {here, there}
+    page = client.get(reverse("customers:list"), {"quadrant": "high", "branch": other_branch.pk}).context["page"]
+    assert list(page.object_list) == [there]
     empty = client.get(reverse("customers:list"), {"q": "nobody-here"})
     assert b"No customer matches your search." in empty.content
 
 
-def test_customer_list_runs_a_constant_number_of_queries(client, frontline, branch, django_assert_max_num_queries):
+def test_customer_list_runs_a_constant_number_of_queries(
+    client, frontline, branch, django_assert_num_queries, django_assert_max_num_queries
+):
+    from customers.models import Tag
+
+    tag = Tag.objects.create(name="VIP")
     client.force_login(frontline)
-    CustomerFactory.create_batch(3, branch=branch)
-    with django_assert_max_num_queries(10) as small:
+    for c in CustomerFactory.create_batch(3, branch=branch, account_manager=frontline):
+        c.tags.add(tag)
+    client.get(reverse("customers:list"))  # warm the per-user caches like a real second request
+    with django_assert_max_num_queries(12) as small:
         client.get(reverse("customers:list"))
-    CustomerFactory.create_batch(20, branch=branch)
-    with django_assert_max_num_queries(len(small.captured_queries)):
-        client.get(reverse("customers:list"))
+    for c in CustomerFactory.create_batch(20, branch=branch, account_manager=frontline):
+        c.tags.add(tag)
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = client.get(reverse("customers:list"))
+    assert len(response.context["page"].object_list) == 23
+
+
+def _fill(customer, staff_user, n):
+    for i in range(n):
+        ContactFactory(customer=customer)
+        InteractionFactory(customer=customer, staff=staff_user)
+        PurchaseFactory(customer=customer, reference=f"R{i}-{customer.pk}")
+        CustomerEvent.objects.create(customer=customer, kind="updated", actor=staff_user, note="name")
+    AssessmentFactory(customer=customer, assessed_by=staff_user)
+
+
+def _complaint(customer, actor):
+    from complaints.models import Category
+    from complaints.services import Intake, complaint_create
+
+    return complaint_create(
+        actor=actor,
+        intake=Intake(
+            customer=customer,
+            channel="phone",
+            occurred_at=timezone.now(),
+            customer_words="冰箱不制冷",
+            category=Category.objects.first(),
+        ),
+    )
+
+
+def test_360_page_runs_a_constant_number_of_queries(
+    client, frontline, branch, django_assert_num_queries, django_assert_max_num_queries
+):
+    small, large = (CustomerFactory(branch=branch, account_manager=frontline) for _ in range(2))
+    _fill(small, frontline, 1)
+    _fill(large, frontline, 25)
+    for _ in range(1):
+        _complaint(small, frontline)
+    for _ in range(12):
+        _complaint(large, frontline)
+    customers_classify()
+    VisitPlanFactory(customer=large, owner=frontline)
+    client.force_login(frontline)
+    client.get(reverse("customer_360", args=[small.pk]))
+    with django_assert_max_num_queries(20) as few:
+        client.get(reverse("customer_360", args=[small.pk]))
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("customer_360", args=[large.pk]))
+    assert len(response.context["complaints"]) == 10  # the latest ten
+    assert len(response.context["interactions"]) == 15
+
+
+def test_360_page_shows_every_part(client, frontline, world):
+    customer = world["customer"]
+    buy(customer, 1234, timezone.localdate() - timedelta(days=3))
+    complaint = _complaint(customer, frontline)
+    customers_classify()
+    client.force_login(frontline)
+    response = client.get(reverse("customer_360", args=[customer.pk]))
+    content = response.content.decode()
+    for testid in ("basic-data", "contacts", "value", "visit-plan", "interactions", "transactions", "complaints"):
+        assert f'data-testid="{testid}"' in content
+    assert complaint.number in content and reverse("complaints:detail", args=[complaint.pk]) in content
+    assert world["contact"].name in content
+    assert "1,234.00" in content
+    assert "overdue" in content
+    customer.refresh_from_db()
+    assert 'data-testid="classification-history"' in content
+    assert str(customer.get_quadrant_display()) in content and "Current value 1234.00" in content
+
+
+def test_interaction_logged_with_htmx_returns_the_panel(client, frontline, world):
+    customer = world["customer"]
+    client.force_login(frontline)
+    url = reverse("customers:interaction_log", args=[customer.pk])
+    response = client.post(url, {"channel": "visit", "summary": "上门送货 Delivered"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert [t.name for t in response.templates][0] == "customers/_interactions.html"
+    assert "上门送货 Delivered" in response.content.decode()
+    assert Interaction.objects.filter(customer=customer, channel="visit", staff=frontline).count() == 1
+    bad = client.post(url, {"channel": "visit", "summary": ""}, HTTP_HX_REQUEST="true")
+    assert bad.status_code == 200 and "is-invalid" in bad.content.decode()
+    assert Interaction.objects.filter(customer=customer).count() == 1
+
+
+def test_create_view_flags_duplicates(client, frontline, branch):
+    original = CustomerFactory(branch=branch, phone="13911112222")
+    client.force_login(frontline)
+    response = client.post(
+        reverse("customers:create"),
+        {"kind": "individual", "name": "New person", "phone": "139-1111-2222", "branch": branch.pk},
+        follow=True,
+    )
+    created = Customer.objects.get(name="New person")
+    assert response.redirect_chain[-1][0] == reverse("customer_360", args=[created.pk])
+    assert created.possible_duplicate_of == original and created.account_manager == frontline
+    assert original.code.encode() in response.content
+
+
+def test_edit_view_saves_through_the_service(client, frontline, world):
+    customer = world["customer"]
+    client.force_login(frontline)
+    response = client.post(
+        reverse("customers:edit", args=[customer.pk]),
+        {"kind": "company", "name": "新名字", "phone": customer.phone, "company_name": "新公司"},
+    )
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert (customer.name, customer.kind) == ("新名字", "company")
+    assert customer.events.filter(kind="updated").exists()
+
+
+def test_status_view_needs_a_reason_to_churn(client, manager, world):
+    customer = world["customer"]
+    client.force_login(manager)
+    client.post(reverse("customers:status", args=[customer.pk]), {"status": "churned", "reason": ""})
+    assert Customer.objects.get(pk=customer.pk).status == "active"
+    client.post(reverse("customers:status", args=[customer.pk]), {"status": "churned", "reason": "Moved"})
+    assert Customer.objects.get(pk=customer.pk).status == "churned"
+
+
+def test_visits_are_listed_for_the_owner_and_their_manager(client, world, frontline, manager, frontline_other, branch):
+    overdue = world["plan"]
+    later = VisitPlanFactory(
+        customer=CustomerFactory(branch=branch), owner=manager, next_due=timezone.localdate() + timedelta(days=3)
+    )
+    client.force_login(frontline)
+    context = client.get(reverse("customers:visits")).context
+    assert (context["overdue"], context["upcoming"], context["overdue_count"]) == ([overdue], [], 1)
+    client.force_login(manager)
+    context = client.get(reverse("customers:visits")).context
+    assert (context["overdue"], context["upcoming"]) == ([overdue], [later])
+    client.force_login(frontline_other)
+    assert client.get(reverse("customers:visits")).context["overdue_count"] == 0
+
+
+def test_recording_a_visit_from_the_list(client, world, frontline):
+    plan = world["plan"]
+    client.force_login(frontline)
+    response = client.post(reverse("customers:visit_record", args=[plan.pk]), {"summary": "拜访 Visit"})
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert plan.next_due == timezone.localdate() + timedelta(days=30)
+    future = client.post(
+        reverse("customers:visit_record", args=[plan.pk]),
+        {"summary": "x", "occurred_at": (timezone.localtime() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")},
+    )
+    assert future.status_code == 200 and Interaction.objects.filter(visit_plan=plan).count() == 1
+
+
+def test_visit_plan_view(client, manager, frontline, world):
+    customer = world["customer"]
+    client.force_login(manager)
+    response = client.post(
+        reverse("customers:visit_plan", args=[customer.pk]),
+        {"owner": frontline.pk, "every_days": 14, "next_due": "2026-12-01", "channel": "phone", "purpose": "续约"},
+    )
+    assert response.status_code == 302
+    plan = VisitPlan.objects.get(customer=customer, is_active=True)
+    assert (plan.every_days, plan.next_due, plan.channel) == (14, date(2026, 12, 1), "phone")
+
+
+def test_transfer_page(client, manager, frontline, branch):
+    successor = staff(Role.FRONTLINE, branch, username="successor")
+    customers = CustomerFactory.create_batch(3, branch=branch, account_manager=frontline)
+    client.force_login(manager)
+    page = client.get(reverse("customers:transfer"), {"from_manager": frontline.pk})
+    assert len(page.context["customers"]) == 3
+    response = client.post(
+        reverse("customers:transfer"),
+        {
+            "from_manager": frontline.pk,
+            "to_manager": successor.pk,
+            "reason": "离职",
+            "scope": "chosen",
+            "customers": [customers[0].pk],
+        },
+    )
+    assert response.status_code == 302
+    assert Customer.objects.filter(account_manager=successor).count() == 1
+    client.post(
+        reverse("customers:transfer"),
+        {"from_manager": frontline.pk, "to_manager": successor.pk, "reason": "离职", "scope": "all"},
+    )
+    assert Customer.objects.filter(account_manager=successor).count() == 3
+    assert CustomerEvent.objects.filter(kind="transferred").count() == 3
+
+
+def test_matrix_page_counts_filters_and_click_through(client, gm, manager, branch, other_branch):
+    from customers.models import ValueMatrixSettings
+
+    ValueMatrixSettings.objects.filter(pk=1).update(threshold_mode="absolute", current_threshold=1000)
+    for i in range(3):
+        buy(CustomerFactory(branch=branch, name=f"Big {i}"), 5000, timezone.localdate(), count=2)
+    buy(CustomerFactory(branch=other_branch), 10, timezone.localdate())
+    customers_classify()
+    client.force_login(gm)
+    response = client.get(reverse("customers:matrix"))
+    counts = {q["code"]: q["count"] for q in response.context["quadrants"]}
+    assert counts == {"secondary": 3, "low": 1, "high": 0, "potential": 0}
+    content = response.content.decode()
+    assert 'id="matrix-data"' in content and "customers-matrix.js" in content
+    assert f"{reverse('customers:list')}?quadrant=secondary" in content
+    chart = response.context["chart"]
+    assert chart["currentThreshold"] == 1000.0
+    assert sum(len(s["points"]) for s in chart["series"]) == 4
+    assert "<script>" not in content.split('id="matrix-data"')[0].rsplit("<main", 1)[1]  # no inline script
+    by_branch = client.get(reverse("customers:matrix"), {"branch": other_branch.pk}).context["quadrants"]
+    assert {q["code"]: q["count"] for q in by_branch}["low"] == 1
+    assert sum(q["count"] for q in by_branch) == 1
+    by_tier = client.get(reverse("customers:matrix"), {"tier": "A"}).context["quadrants"]
+    assert sum(q["count"] for q in by_tier) == 3
+    client.force_login(manager)
+    assert sum(q["count"] for q in client.get(reverse("customers:matrix")).context["quadrants"]) == 3
+
+
+def test_recompute_from_the_matrix_page(client, admin_user, customer):
+    client.force_login(admin_user)
+    response = client.post(reverse("customers:classify_now"), follow=True)
+    assert b"Customers reclassified: 1" in response.content
+    assert Customer.objects.get(pk=customer.pk).quadrant == "low"
 
 
 def test_output_is_escaped(client, frontline, branch):
@@ -60,3 +373,45 @@ def test_output_is_escaped(client, frontline, branch):
     content = client.get(reverse("customers:list")).content
     assert b"<script>alert(1)</script>" not in content
     assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in content
+
+
+def test_admin_configures_the_value_matrix(client, admin_user, manager):
+    client.force_login(admin_user)
+    for name in ("valuematrixsettings", "quadrantpolicy", "tag"):
+        assert client.get(reverse(f"admin:customers_{name}_changelist")).status_code == 200
+    assert client.get(reverse("admin:customers_valuematrixsettings_change", args=[1])).status_code == 200
+    client.force_login(manager)
+    assert client.get(reverse("admin:customers_valuematrixsettings_changelist")).status_code == 302
+
+
+@pytest.mark.parametrize("role", sorted(ALL))
+def test_import_pages_by_every_role(client, users_by_role, admin_user, role):
+    from customers.models import ImportBatch
+
+    user = users_by_role[role]
+    own = ImportBatch.objects.create(filename="mine.csv", created_by=user)
+    theirs = ImportBatch.objects.create(
+        filename="theirs.csv", created_by=admin_user if role != Role.ADMIN else users_by_role[Role.MANAGER]
+    )
+    client.force_login(user)
+    preview = client.get(reverse("customers:import_preview", args=[own.pk]))
+    other = client.get(reverse("customers:import_preview", args=[theirs.pk]))
+    cancel = client.post(reverse("customers:import_cancel", args=[own.pk]))
+    confirm = client.post(reverse("customers:import_confirm", args=[theirs.pk]))
+    if role in ANALYSTS:
+        assert (preview.status_code, other.status_code, cancel.status_code) == (200, 404, 302)
+        assert confirm.status_code == 302 and ImportBatch.objects.get(pk=theirs.pk).status == "previewed"
+        assert ImportBatch.objects.get(pk=own.pk).status == "cancelled"
+    else:
+        assert {preview.status_code, other.status_code, cancel.status_code, confirm.status_code} == {403}
+        assert ImportBatch.objects.get(pk=own.pk).status == "previewed"
+
+
+def test_visit_record_link_only_for_those_who_may(client, world, manager, branch):
+    colleague = staff(Role.FRONTLINE, branch, username="colleague")
+    plan = world["plan"]
+    url = reverse("customers:visit_record", args=[plan.pk])
+    for user, shown in ((world["plan"].owner, True), (manager, True), (colleague, False)):
+        client.force_login(user)
+        content = client.get(reverse("customer_360", args=[plan.customer_id])).content.decode()
+        assert (url in content) is shown
