@@ -1,0 +1,279 @@
+"""Request benchmark: ``python -m bench.run [--repeat 20] [--q 伟]``. Run ``python -m bench.generate`` first.
+
+Drives the whole stack (middleware, views, templates, database) through django.test.Client against
+whatever DATABASE_URL points at, logged in with force_login as a bench front-line user, the bench general
+manager and (approval queue) a bench branch manager. For each request: median and p95 wall time over
+--repeat runs after two warm-ups, the SQL queries of one run, and the rows the page works on: customers
+in the user's scope or matching the search, complaints matching the list's filters, plans waiting.
+"""
+
+import argparse
+import logging
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from bench import FRONTLINE_USERNAME, GENERAL_MANAGER_USERNAME, MANAGER_USERNAME, setup_django
+
+WARMUPS = 2
+
+
+@dataclass
+class Scenario:
+    name: str
+    path: str
+    client: object
+    rows: int | None = None
+    status: int = 200
+
+
+@dataclass
+class Result:
+    scenario: Scenario
+    median_ms: float
+    p95_ms: float
+    queries: int
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=20, help="timed runs per request (default 20)")
+    parser.add_argument("--q", default="伟", help="the name fragment searched for (default 伟)")
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be 1 or more")
+    return args
+
+
+def p95(samples: list[float]) -> float:
+    """Nearest-rank 95th percentile."""
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def measure(scenario: Scenario, repeat: int) -> Result:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(WARMUPS):
+        response = scenario.client.get(scenario.path)
+        if response.status_code != scenario.status:
+            raise SystemExit(
+                f"bench.run: {scenario.name}: GET {scenario.path} answered {response.status_code}, "
+                f"expected {scenario.status}"
+            )
+    with CaptureQueriesContext(connection) as captured:
+        scenario.client.get(scenario.path)
+    queries = len(captured.captured_queries)  # read now: the next request clears the connection's log
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        scenario.client.get(scenario.path)
+        times.append((time.perf_counter() - started) * 1000)
+    return Result(scenario, statistics.median(times), p95(times), queries)
+
+
+def complaint_list_rows(user, params: dict[str, str]) -> int:
+    """The complaints the list page counts for these parameters, with its default (the open queue)."""
+    from complaints.filters import ComplaintFilter
+    from complaints.selectors import complaint_list_for_user
+
+    params = dict(params)
+    if "step" not in params and not params.get("q"):
+        params["step"] = "open"  # as complaints.views.complaint_list does
+    return ComplaintFilter(params, queryset=complaint_list_for_user(user=user), user=user).qs.count()
+
+
+def complaint_scenarios(clients: dict, users: dict) -> list[Scenario]:
+    """List (open queue p1 and last page, overdue, major by severity, number search), detail, approvals."""
+    from django.db.models import Count
+
+    from bench.data import bench_complaints
+    from complaints.selectors import approval_queue_for_user, complaint_list_for_user
+    from complaints.views import PAGE_SIZE
+    from complaints.workflow import Step
+
+    frontline = users["frontline"]
+    mine = complaint_list_for_user(user=frontline).filter(pk__in=bench_complaints().values("pk"))
+    numbers = list(mine.order_by("number").values_list("number", flat=True))
+    if not numbers:
+        return []  # generated with --complaints 0
+    # A number fragment ("2026-9012"): about a hundred complaints company-wide, a tenth of them in BN-01.
+    fragment = numbers[len(numbers) // 2][3:-2]
+    # A closed complaint, closed after a satisfied revisit, with a plan and six timeline events.
+    closed = list(
+        mine.filter(step=Step.CLOSED, closed_without_satisfaction=False, plans__isnull=False)
+        .annotate(events=Count("timeline", distinct=True))
+        .filter(events=6)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    result = []
+    for label in ("frontline", "gm"):
+        user, client = users[label], clients[label]
+        queue = complaint_list_rows(user, {})
+        last = max(1, math.ceil(queue / PAGE_SIZE))
+        filtered = [
+            ("due=overdue", {"due": "overdue"}),
+            ("severity=major sort=-severity_rank", {"severity": "major", "sort": "-severity_rank"}),
+        ]
+        result += [
+            Scenario(f"complaint list p1 (open) [{label}]", "/complaints/", client, queue),
+            Scenario(f"complaint list p{last} (last) [{label}]", f"/complaints/?page={last}", client, queue),
+        ]
+        for name, params in filtered:
+            path = f"/complaints/?{urlencode(params)}"
+            result.append(Scenario(f"complaint list {name} [{label}]", path, client, complaint_list_rows(user, params)))
+        path = f"/complaints/?{urlencode({'q': fragment})}"
+        rows = complaint_list_rows(user, {"q": fragment})
+        result.append(Scenario(f"complaint search q={fragment} [{label}]", path, client, rows))
+    if closed:
+        pk = closed[len(closed) // 2]
+        for label in ("frontline", "gm"):
+            result.append(Scenario(f"complaint detail (closed) [{label}]", f"/complaints/{pk}/", clients[label], 1))
+    waiting = approval_queue_for_user(user=users["manager"]).count()
+    result.append(Scenario("approvals [manager]", "/complaints/approvals/", clients["manager"], waiting))
+    return result
+
+
+def scenarios(q: str) -> list[Scenario]:
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count
+    from django.test import Client
+
+    from customers.selectors import customer_list_for_user
+    from customers.views import PAGE_SIZE
+
+    names = {FRONTLINE_USERNAME: "frontline", GENERAL_MANAGER_USERNAME: "gm", MANAGER_USERNAME: "manager"}
+    users = {names[u.username]: u for u in get_user_model().objects.filter(username__in=names)}
+    if len(users) != len(names):
+        raise SystemExit("bench.run: no bench users here: run `python -m bench.generate` first (same DATABASE_URL)")
+    frontline, gm = users["frontline"], users["gm"]
+    clients = {}
+    for label, user in users.items():
+        clients[label] = Client()
+        clients[label].force_login(user)  # never client.login: no password, no axes lockout
+    anonymous = Client()
+
+    in_scope = {
+        label: customer_list_for_user(user=user).count() for label, user in (("frontline", frontline), ("gm", gm))
+    }
+    found = {
+        label: customer_list_for_user(user=user, search=q).count()
+        for label, user in (("frontline", frontline), ("gm", gm))
+    }
+    if not in_scope["frontline"]:
+        raise SystemExit("bench.run: the bench front-line user sees no customers: generate with --customers > 0")
+    # A customer of the front-line user's branch with no complaints, from the middle of the list; and the
+    # one with the most complaints (the 360 page shows the latest ten).
+    visible = customer_list_for_user(user=frontline).order_by("code")
+    quiet = list(visible.filter(complaints__isnull=True).values_list("pk", flat=True))
+    customer_pk = quiet[len(quiet) // 2] if quiet else visible.values_list("pk", flat=True)[in_scope["frontline"] // 2]
+    busiest = (
+        visible.annotate(filed=Count("complaints")).filter(filed__gt=0).order_by("-filed", "code").values("pk", "filed")
+    ).first()
+
+    result = []
+    for label in ("frontline", "gm"):
+        result.append(Scenario(f"home [{label}]", "/", clients[label], in_scope[label]))
+    for label in ("frontline", "gm"):
+        last = max(1, math.ceil(in_scope[label] / PAGE_SIZE))
+        client = clients[label]
+        result += [
+            Scenario(f"customer list p1 [{label}]", "/customers/", client, in_scope[label]),
+            Scenario(f"customer search q={q} [{label}]", f"/customers/?{urlencode({'q': q})}", client, found[label]),
+            Scenario(f"customer list p{last} (last) [{label}]", f"/customers/?page={last}", client, in_scope[label]),
+        ]
+    result += [
+        # /customers/<pk>/ is the access gate that redirects to the 360 page; both are measured.
+        Scenario("customer detail (302) [frontline]", f"/customers/{customer_pk}/", clients["frontline"], 1, 302),
+        Scenario("customer 360 [frontline]", f"/customers/{customer_pk}/360/", clients["frontline"], 1),
+    ]
+    if busiest:
+        result.append(
+            Scenario(
+                f"customer 360 ({busiest['filed']} complaints) [frontline]",
+                f"/customers/{busiest['pk']}/360/",
+                clients["frontline"],
+                1,
+            )
+        )
+    result += complaint_scenarios(clients, users)
+    result.append(Scenario("healthz [anonymous]", "/healthz", anonymous))
+    return result
+
+
+def header(repeat: int) -> str:
+    import django
+    from django.conf import settings
+    from django.db import connection
+
+    from bench.data import bench_complaints, bench_customers
+    from complaints.models import Complaint
+    from customers.models import Customer
+
+    connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        version = f"PostgreSQL {connection.pg_version // 10000}.{connection.pg_version % 10000}"
+    elif connection.vendor == "sqlite":
+        import sqlite3
+
+        version = f"SQLite {sqlite3.sqlite_version}"
+    else:
+        version = connection.vendor
+    return (
+        f"DB {connection.vendor} ({version}, {connection.settings_dict['NAME']}) | "
+        f"customers {Customer.objects.count()} (bench {bench_customers().count()}) | "
+        f"complaints {Complaint.objects.count()} (bench {bench_complaints().count()}) | "
+        f"Python {platform.python_version()} | Django {django.get_version()} | DEBUG {settings.DEBUG} | "
+        f"{os.cpu_count()} cores | {WARMUPS} warm-ups + {repeat} runs each"
+    )
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal gives the text: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def table(results: list[Result]) -> str:
+    rows = [("name", "median ms", "p95 ms", "queries", "rows in scope")]
+    for r in results:
+        rows.append(
+            (
+                r.scenario.name,
+                f"{r.median_ms:.1f}",
+                f"{r.p95_ms:.1f}",
+                str(r.queries),
+                "-" if r.scenario.rows is None else str(r.scenario.rows),
+            )
+        )
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for n, row in enumerate(rows):
+        name = row[0] + " " * (widths[0] - display_width(row[0]))
+        lines.append(" | ".join([name] + [cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True)]))
+        if n == 0:
+            lines.append("-+-".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    setup_django()
+    logging.getLogger("axes").setLevel(logging.WARNING)  # one "successful login" line per force_login
+    print(header(args.repeat))
+    results = [measure(scenario, args.repeat) for scenario in scenarios(args.q)]
+    print(table(results))
+    for scenario in {id(r.scenario.client): r.scenario for r in results}.values():
+        scenario.client.logout()  # drop the bench sessions
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
