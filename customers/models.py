@@ -5,7 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from crm_site.org.models import Branch
@@ -16,7 +16,7 @@ class Quadrant(models.TextChoices):
 
     HIGH = "high", _("High value")
     SECONDARY = "secondary", _("Secondary value")
-    POTENTIAL = "potential", _("Potential value")
+    POTENTIAL = "potential", pgettext_lazy("quadrant", "Potential value")
     LOW = "low", _("Low value")
 
 
@@ -449,12 +449,12 @@ class ValueMatrixSettings(models.Model):
         validators=[MaxValueValidator(100)],
     )
     current_top_percent = models.PositiveSmallIntegerField(
-        _("high current value: top % of customers"),
+        _("high current value: top share of customers (%)"),
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(99)],
     )
     potential_top_percent = models.PositiveSmallIntegerField(
-        _("high potential: top % of customers"),
+        _("high potential: top share of customers (%)"),
         default=40,
         validators=[MinValueValidator(1), MaxValueValidator(99)],
     )
@@ -463,7 +463,7 @@ class ValueMatrixSettings(models.Model):
     weight_recommendation = models.PositiveSmallIntegerField(_("weight: recommendations"), default=2)
     weight_loyalty = models.PositiveSmallIntegerField(_("weight: loyalty intent"), default=2)
     pareto_percent = models.PositiveSmallIntegerField(
-        _("A: customers bringing the top % of sales"),
+        _("A: customers bringing this share of sales (%)"),
         default=80,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
