@@ -39,7 +39,7 @@ class ComplaintFilter(django_filters.FilterSet):
         queryset=get_user_model().objects.none(), label=_("Handler"), empty_label=_("Anyone")
     )
     due = django_filters.ChoiceFilter(
-        choices=[("overdue", _("Overdue")), ("soon", _("Due within a day"))],
+        choices=[("overdue", _("Overdue")), ("soon", _("Due soon"))],
         method="filter_due",
         label=_("Due"),
         empty_label=_("Any"),
@@ -92,7 +92,8 @@ class ComplaintFilter(django_filters.FilterSet):
         return qs.filter(
             Q(number__icontains=value)
             | Q(customer__name__icontains=value)
-            | Q(customer__phone__contains=value)
+            | Q(customer__code__iexact=value)
+            | Q(customer__phone=value)
             | Q(customer_words__icontains=value)
             | Q(product__icontains=value)
         )

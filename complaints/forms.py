@@ -212,14 +212,16 @@ class RevisitForm(VersionForm):
     prevention_measure = forms.CharField(
         label=_("Prevention measure"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2, "data-phrase-target": "1"})
+    )
     reopen_to = forms.ChoiceField(
         label=_("If not satisfied, reopen at"),
         choices=[(Step.ACTION, Step.ACTION.label), (Step.PROBLEM, Step.PROBLEM.label)],
     )
 
 
-class AssignForm(forms.Form):
+class AssignForm(VersionForm):
     handler = forms.ModelChoiceField(label=_("Handler"), queryset=None, required=False)
     department = forms.ModelChoiceField(
         label=_("Responsible department"), queryset=Department.objects.filter(is_active=True), required=False
@@ -240,20 +242,27 @@ class AttachmentForm(forms.Form):
     file = forms.FileField(label=_("Evidence file"))
 
 
-class ExtensionForm(forms.Form):
+class ExtensionForm(VersionForm):
     new_due_at = forms.DateTimeField(label=_("New resolution deadline"), widget=DATETIME_LOCAL)
+
+    def clean_new_due_at(self):
+        value = self.cleaned_data["new_due_at"]
+        if value <= timezone.now():
+            raise ValidationError(_("The new deadline must be in the future."))
+        return value
+
     reason = forms.CharField(
         label=_("Reason (e.g. rain, snow, supplier delay)"), widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class CloseForm(forms.Form):
+class CloseForm(VersionForm):
     reason = forms.CharField(
         label=_("Why close without the customer's satisfaction?"), widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(VersionForm):
     to_step = forms.ChoiceField(
         label=_("Reopen at"), choices=[(Step.ACTION, Step.ACTION.label), (Step.PROBLEM, Step.PROBLEM.label)]
     )

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q, Value
@@ -104,6 +105,15 @@ class SlaPolicy(models.Model):
         return str(self.get_severity_display())
 
 
+def validate_weekdays(value: str) -> None:
+    """ "1,2,3,4,5": ISO weekdays, Monday = 1 … Sunday = 7, at least one."""
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    if not items or any(not item.isdigit() or not 1 <= int(item) <= 7 for item in items):
+        raise ValidationError(
+            _("List working days as numbers from 1 (Monday) to 7 (Sunday), separated by commas, e.g. 1,2,3,4,5.")
+        )
+
+
 class BusinessCalendar(models.Model):
     """Working days and hours; a branch's own calendar, or the company default (no branch)."""
 
@@ -116,7 +126,9 @@ class BusinessCalendar(models.Model):
         verbose_name=_("branch"),
     )
     # ISO weekdays, Monday = 1, as a comma-separated list, e.g. "1,2,3,4,5".
-    working_days = models.CharField(_("working days (1 = Monday … 7 = Sunday)"), max_length=20, default="1,2,3,4,5")
+    working_days = models.CharField(
+        _("working days (1 = Monday … 7 = Sunday)"), max_length=20, default="1,2,3,4,5", validators=[validate_weekdays]
+    )
     day_starts = models.TimeField(_("day starts"), default="09:00")
     day_ends = models.TimeField(_("day ends"), default="18:00")
 
@@ -134,7 +146,7 @@ class BusinessCalendar(models.Model):
 
     @property
     def weekdays(self) -> set[int]:
-        return {int(d) for d in self.working_days.split(",") if d.strip().isdigit()}
+        return {int(d) for d in self.working_days.split(",") if d.strip().isdigit() and 1 <= int(d) <= 7}
 
 
 class Holiday(models.Model):
@@ -162,20 +174,29 @@ class Holiday(models.Model):
 class ComplaintSettings(models.Model):
     """Company-wide thresholds (one row)."""
 
-    repeat_window_days = models.PositiveIntegerField(_("repeat complaint window (days)"), default=90)
+    repeat_window_days = models.PositiveIntegerField(
+        _("repeat complaint window (days)"), default=90, validators=[MinValueValidator(1), MaxValueValidator(3650)]
+    )
     gm_compensation_threshold = models.DecimalField(
         _("compensation needing the general manager (above)"),
         max_digits=12,
         decimal_places=2,
         default=Decimal("5000.00"),
+        validators=[MinValueValidator(Decimal("0"))],
     )
     revisit_within_days = models.PositiveIntegerField(
-        _("revisit within (days after the plan is carried out)"), default=3
+        _("revisit within (days after the plan is carried out)"), default=3, validators=[MinValueValidator(1)]
     )
 
     class Meta:
         verbose_name = _("complaint settings")
         verbose_name_plural = _("complaint settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(gm_compensation_threshold__gte=0) & Q(repeat_window_days__gte=1),
+                name="cmp_settings_sane",
+            )
+        ]
 
     def __str__(self) -> str:
         return str(_("Complaint settings"))
@@ -330,8 +351,13 @@ class Complaint(models.Model):
         return self.step in OPEN_STEPS
 
     @property
+    def is_response_overdue(self) -> bool:
+        return self.is_open and self.first_responded_at is None and self.response_due_at < timezone.now()
+
+    @property
     def is_overdue(self) -> bool:
-        return self.is_open and self.resolution_due_at < timezone.now()
+        """Past the resolution deadline, or without a first response past that deadline (as ``overdue_filter``)."""
+        return self.is_open and (self.resolution_due_at < timezone.now() or self.is_response_overdue)
 
     @cached_property
     def current_plan(self) -> "ResolutionPlan | None":
@@ -524,6 +550,7 @@ class TimelineEvent(models.Model):
         RECORDED = "recorded", _("Step details recorded")
         ASSIGNED = "assigned", _("Assigned")
         NOTE = "note", _("Note")
+        CONFIRMED = "confirmed", _("Problem confirmed")
         ATTACHMENT = "attachment", _("Attachment added")
         PLAN = "plan", _("Plan submitted")
         DECISION = "decision", _("Plan decided")
@@ -546,6 +573,9 @@ class TimelineEvent(models.Model):
     from_step = models.CharField(_("from"), max_length=20, choices=Step.choices, blank=True)
     to_step = models.CharField(_("to"), max_length=20, choices=Step.choices, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # What the system knows of the event (codes, numbers, amounts), shown in the reader's language;
+    # ``note`` holds only what a person wrote.
+    data = models.JSONField(_("details"), default=dict, blank=True)
     is_internal = models.BooleanField(_("internal"), default=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 

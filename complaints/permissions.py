@@ -39,8 +39,9 @@ def allowed_actions(user, complaint: Complaint) -> set[str]:
         if role in SUPERVISORS:
             actions |= {Action.ASSIGN, Action.EXTEND, Action.FORCE_CLOSE}
         plan = complaint.current_plan
-        if plan is not None and complaint.step == Step.ACTION:
-            if plan.status == PlanStatus.PENDING_MANAGER and role == Role.MANAGER:
+        # Nobody decides on their own plan; the general manager may step in for the branch manager.
+        if plan is not None and complaint.step == Step.ACTION and plan.submitted_by_id != user.pk:
+            if plan.status == PlanStatus.PENDING_MANAGER and role in SUPERVISORS:
                 actions.add(Action.DECIDE_MANAGER)
             if plan.status == PlanStatus.PENDING_GM and role == Role.GENERAL_MANAGER:
                 actions.add(Action.DECIDE_GM)

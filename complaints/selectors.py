@@ -1,13 +1,16 @@
 from datetime import timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from crm_site.org.access import access_of, scope_to_user_branch
 from crm_site.org.roles import Role
+from customers.models import Customer
+from customers.services import normalise_phone
 
-from .models import Complaint, PlanStatus, ResolutionPlan, SlaPolicy, TimelineEvent
+from .models import Complaint, PlanStatus, ResolutionPlan, Severity, SlaPolicy, TimelineEvent
 from .workflow import Step
 
 
@@ -15,6 +18,25 @@ def complaint_list_for_user(*, user) -> QuerySet[Complaint]:
     """Complaints the user may see (their branch, or all for company-wide roles), ready for a list page."""
     qs = scope_to_user_branch(Complaint.objects.all(), user)
     return qs.select_related("customer", "branch", "category", "handler", "first_responder", "department")
+
+
+def intake_customers() -> QuerySet[Customer]:
+    """Customers a complaint can be registered for: any in the company, since the customer record is
+    company-wide (no 信息孤岛) and a customer may walk into or call any branch."""
+    return Customer.objects.select_related("branch")
+
+
+def intake_customer_search(*, q: str, limit: int = 10) -> list[Customer]:
+    """Live search at intake: name fragment, exact code, or the full phone number (never a phone fragment,
+    which would let masked numbers be recovered digit by digit)."""
+    q = q.strip()
+    if not q:
+        return []
+    digits = normalise_phone(q)
+    condition = Q(name__icontains=q) | Q(company_name__icontains=q) | Q(code__iexact=q)
+    if digits:
+        condition |= Q(phone=q) | Q(phone=digits)
+    return list(intake_customers().filter(condition).order_by("name", "pk")[:limit])
 
 
 def complaint_get_for_user(*, user, pk: int) -> Complaint:
@@ -54,35 +76,67 @@ def complaint_detail_for_user(*, user, pk: int) -> Complaint:
     return complaint
 
 
-def due_soon_threshold(severity: str) -> timedelta:
-    hours = SlaPolicy.objects.filter(severity=severity).values_list("due_soon_hours", flat=True).first()
-    return timedelta(hours=hours if hours is not None else 4)
+DEFAULT_DUE_SOON = timedelta(hours=24)
+
+
+def due_soon_filter(now=None) -> Q:
+    """Open and due within the warning time of its severity's SLA policy (a day where none is set)."""
+    now = now or timezone.now()
+    hours = dict(SlaPolicy.objects.values_list("severity", "due_soon_hours"))
+    by_severity = Q()
+    for severity in Severity.values:
+        warning = timedelta(hours=hours[severity]) if severity in hours else DEFAULT_DUE_SOON
+        by_severity |= Q(severity=severity, resolution_due_at__lt=now + warning)
+    return Q(resolution_due_at__gte=now) & by_severity & ~Q(step=Step.CLOSED)
+
+
+def overdue_filter(now=None) -> Q:
+    """Open and past its resolution deadline, or still without a first response past that deadline."""
+    now = now or timezone.now()
+    late = Q(resolution_due_at__lt=now) | Q(first_responded_at__isnull=True, response_due_at__lt=now)
+    return late & ~Q(step=Step.CLOSED)
+
+
+def annotate_due_flags(qs: QuerySet[Complaint], now=None) -> QuerySet[Complaint]:
+    """``overdue`` and ``due_soon`` on each row, computed by the database with the filters above."""
+    now = now or timezone.now()
+    return qs.annotate(
+        overdue=ExpressionWrapper(overdue_filter(now), output_field=BooleanField()),
+        due_soon=ExpressionWrapper(due_soon_filter(now), output_field=BooleanField()),
+    )
 
 
 def complaint_queue_counts(*, user) -> dict:
-    """Counts for a home page: open, mine, overdue, due within a day, waiting for the user's approval."""
+    """Counts for a home page: open, mine, overdue, due soon, waiting for the user's approval."""
     now = timezone.now()
     qs = scope_to_user_branch(Complaint.objects.open(), user)
     counts = qs.aggregate(
         open=Count("pk"),
         mine=Count("pk", filter=Q(handler=user) | Q(first_responder=user)),
-        overdue=Count("pk", filter=Q(resolution_due_at__lt=now)),
-        due_soon=Count("pk", filter=Q(resolution_due_at__gte=now, resolution_due_at__lt=now + timedelta(days=1))),
+        overdue=Count("pk", filter=overdue_filter(now)),
+        due_soon=Count("pk", filter=due_soon_filter(now)),
     )
     counts["approvals"] = approval_queue_for_user(user=user).count()
     return counts
 
 
 def approval_queue_for_user(*, user) -> QuerySet[ResolutionPlan]:
-    """Plans waiting for this user's decision: managers their branch's, general managers all GM-level ones."""
+    """Plans waiting for this user's decision: managers their branch's, general managers all GM-level ones
+    and the managers' own plans; never a plan the user proposed."""
     role = access_of(user).role
     if role == Role.MANAGER:
-        status = PlanStatus.PENDING_MANAGER
+        waiting = Q(status=PlanStatus.PENDING_MANAGER)
     elif role == Role.GENERAL_MANAGER:
-        status = PlanStatus.PENDING_GM
+        # Also a manager's own plan: the manager cannot decide it, and the branch may have no other.
+        submitter_is_manager = Exists(
+            get_user_model().groups.through.objects.filter(
+                user_id=OuterRef("submitted_by_id"), group__name=Role.MANAGER
+            )
+        )
+        waiting = Q(status=PlanStatus.PENDING_GM) | (Q(status=PlanStatus.PENDING_MANAGER) & Q(submitter_is_manager))
     else:
         return ResolutionPlan.objects.none()
-    qs = ResolutionPlan.objects.filter(status=status, complaint__step=Step.ACTION)
+    qs = ResolutionPlan.objects.filter(waiting, complaint__step=Step.ACTION).exclude(submitted_by=user)
     qs = scope_to_user_branch(qs, user, field="complaint__branch")
     return (
         qs.select_related(
@@ -95,12 +149,3 @@ def approval_queue_for_user(*, user) -> QuerySet[ResolutionPlan]:
 
 def annotate_repeat_flag(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
     return qs.annotate(has_repeats=Exists(Complaint.objects.filter(repeat_of=OuterRef("pk"))))
-
-
-def overdue_filter(now=None) -> Q:
-    return Q(resolution_due_at__lt=now or timezone.now()) & ~Q(step=Step.CLOSED)
-
-
-def due_soon_filter(now=None) -> Q:
-    now = now or timezone.now()
-    return Q(resolution_due_at__gte=now, resolution_due_at__lt=now + timedelta(days=1)) & ~Q(step=Step.CLOSED)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from crm_site.org.access import access_of, can_access_branch
 from crm_site.org.models import Department
+from crm_site.org.roles import Role
 from customers.models import Customer
 
 from . import sla
@@ -70,12 +71,14 @@ def _log(
     from_step: str = "",
     to_step: str = "",
     internal: bool = True,
+    data: dict | None = None,
 ) -> TimelineEvent:
     return TimelineEvent.objects.create(
         complaint=complaint,
         kind=kind,
         actor=actor,
         note=note,
+        data=data or {},
         from_step=from_step,
         to_step=to_step,
         is_internal=internal,
@@ -95,7 +98,7 @@ def _save(complaint: Complaint, fields: list[str]) -> None:
     complaint.refresh_from_db(fields=["version"])
 
 
-def _move(complaint: Complaint, dst: Step, move: Move, actor, note: str = "") -> None:
+def _move(complaint: Complaint, dst: Step, move: Move, actor, note: str = "", data: dict | None = None) -> None:
     src = complaint.step
     check_move(src, dst, move)
     complaint.step = dst
@@ -106,10 +109,37 @@ def _move(complaint: Complaint, dst: Step, move: Move, actor, note: str = "") ->
         Move.CLOSE: Kind.CLOSED,
         Move.FORCE_CLOSE: Kind.CLOSED,
     }[move]
-    _log(complaint, kind, actor, note, from_step=src, to_step=dst)
+    _log(complaint, kind, actor, note, from_step=src, to_step=dst, data=data)
     if move == Move.REOPEN:
         # The plan that did not satisfy the customer is kept on record; a new one must be agreed.
         complaint.plans.exclude(status=PlanStatus.SUPERSEDED).update(status=PlanStatus.SUPERSEDED)
+
+
+REOPEN_FIELDS = [
+    "step",
+    "step_entered_at",
+    "customer_confirmed_at",
+    "company_confirmed_at",
+    "response_due_at",
+    "resolution_due_at",
+    "escalation_level",
+    "revisit_due_at",
+]
+
+
+def _reopen(complaint: Complaint, dst: Step, actor, reason: str, data: dict | None = None) -> list[str]:
+    """Back to Action or Problem: a new plan (and at Problem, a new Check) and fresh deadlines."""
+    _move(complaint, dst, Move.REOPEN, actor, reason, data=data)
+    if dst == Step.PROBLEM:
+        # The cause is investigated again, so both sides confirm it again in Check.
+        complaint.customer_confirmed_at = complaint.company_confirmed_at = None
+    now = timezone.now()
+    complaint.response_due_at, complaint.resolution_due_at = sla.due_times(
+        branch_id=complaint.branch_id, severity=complaint.severity, start=now
+    )
+    complaint.escalation_level = 0
+    complaint.revisit_due_at = None
+    return REOPEN_FIELDS
 
 
 def complaint_number_next(*, year: int) -> str:
@@ -141,9 +171,11 @@ def complaint_create(*, actor, intake: Intake, files=()) -> Complaint:
     now = timezone.now()
     if intake.occurred_at > now + timedelta(minutes=5):
         raise WorkflowError(_("The complaint cannot have happened in the future."))
-    branch_id = intake.customer.branch_id
-    if access_of(actor).role not in WORKERS or not can_access_branch(actor, branch_id):
-        raise WorkflowError(_("Only front-line staff and managers of the customer's branch register complaints."))
+    # The customer record is company-wide; the complaint belongs to the branch that received it (首问责任).
+    access = access_of(actor)
+    if access.role not in WORKERS or access.branch_id is None:
+        raise WorkflowError(_("Only front-line staff and managers of a branch register complaints."))
+    branch_id = access.branch_id
     response_due, resolution_due = sla.due_times(branch_id=branch_id, severity=intake.severity, start=now)
     window = ComplaintSettings.current().repeat_window_days
     earlier = (
@@ -173,7 +205,7 @@ def complaint_create(*, actor, intake: Intake, files=()) -> Complaint:
     )
     _log(complaint, Kind.CREATED, actor, to_step=Step.LISTEN)
     if earlier is not None:
-        _log(complaint, Kind.REPEAT, actor, _("Repeat of %(number)s") % {"number": earlier.number})
+        _log(complaint, Kind.REPEAT, actor, data={"number": earlier.number})
     for f in files:
         _attach(complaint, f, actor)
     return complaint
@@ -223,8 +255,7 @@ def complaint_record_step(*, actor, complaint_id: int, expected_version: int, da
     for name in changed:
         setattr(complaint, name, data[name])
     if changed:
-        labels = ", ".join(str(Complaint._meta.get_field(n).verbose_name) for n in changed)
-        _log(complaint, Kind.RECORDED, actor, labels)
+        _log(complaint, Kind.RECORDED, actor, data={"fields": changed})
     _save(complaint, changed)
     return complaint
 
@@ -240,12 +271,11 @@ def complaint_confirm(*, actor, complaint_id: int, expected_version: int, by_cus
     if by_customer:
         complaint.customer_confirmed_at, complaint.customer_confirmation = now, notes
         fields = ["customer_confirmed_at", "customer_confirmation"]
-        label = _("Customer confirmed the problem")
     else:
         complaint.company_confirmed_at, complaint.company_confirmation = now, notes
         fields = ["company_confirmed_at", "company_confirmation"]
-        label = _("Company confirmed the problem")
-    _log(complaint, Kind.NOTE, actor, f"{label}: {notes}" if notes else label)
+    by = "customer" if by_customer else "company"
+    _log(complaint, Kind.CONFIRMED, actor, notes.strip(), data={"by": by}, internal=not by_customer)
     _save(complaint, fields)
     return complaint
 
@@ -279,9 +309,11 @@ def complaint_advance(*, actor, complaint_id: int, expected_version: int) -> Com
 
 
 @transaction.atomic
-def complaint_assign(*, actor, complaint_id: int, handler, department: Department | None) -> Complaint:
+def complaint_assign(
+    *, actor, complaint_id: int, expected_version: int, handler, department: Department | None
+) -> Complaint:
     """Give the case to a handler (and department); the first responder stays the owner of record."""
-    complaint = _lock(complaint_id)
+    complaint = _lock(complaint_id, expected_version)
     require(actor, Action.ASSIGN, complaint)
     if handler is not None and (
         access_of(handler).role not in WORKERS or not can_access_branch(handler, complaint.branch_id)
@@ -352,7 +384,7 @@ def plan_submit(
     Remedy.objects.bulk_create(
         Remedy(plan=plan, kind=r.kind, amount=r.amount, description=r.description) for r in remedies
     )
-    _log(complaint, Kind.PLAN, actor, f"{summary} ({total})")
+    _log(complaint, Kind.PLAN, actor, summary, data={"total": str(total), "needs_gm": plan.needs_gm})
     _save(complaint, [])
     return plan
 
@@ -371,7 +403,12 @@ def plan_decide(*, actor, plan_id: int, approve: bool, comment: str = "") -> Pla
     }.get(plan.status)
     if level is None:
         raise WorkflowError(_("This plan was already decided."))
+    if plan.submitted_by_id == actor.pk:
+        raise WorkflowError(_("You proposed this plan: another manager or the general manager decides on it."))
     require(actor, Action.DECIDE_MANAGER if level == PlanDecision.Level.MANAGER else Action.DECIDE_GM, complaint)
+    if access_of(actor).role == Role.GENERAL_MANAGER:
+        # The general manager may step in for the branch manager; theirs is the higher approval.
+        level = PlanDecision.Level.GENERAL_MANAGER
     if not approve and not comment.strip():
         raise WorkflowError(_("Say why the plan is rejected."))
     try:
@@ -389,8 +426,7 @@ def plan_decide(*, actor, plan_id: int, approve: bool, comment: str = "") -> Pla
         plan.status = PlanStatus.APPROVED
         plan.approved_amount = plan.total_amount
     plan.save(update_fields=["status", "approved_amount"])
-    verdict = _("approved") if approve else _("rejected")
-    _log(complaint, Kind.DECISION, actor, f"{decision.get_level_display()} {verdict}. {comment}".strip())
+    _log(complaint, Kind.DECISION, actor, comment.strip(), data={"level": level, "approved": approve})
     _save(complaint, [])
     return decision
 
@@ -413,7 +449,7 @@ def plan_record_response(*, actor, plan_id: int, outcome: str, notes: str = "") 
     elif outcome == CustomerResponse.Outcome.REFUSED:
         plan.status = PlanStatus.REFUSED
     plan.save(update_fields=["status"])
-    _log(complaint, Kind.RESPONSE, actor, f"{response.get_outcome_display()}. {notes}".strip(), internal=False)
+    _log(complaint, Kind.RESPONSE, actor, notes.strip(), data={"outcome": outcome}, internal=False)
     _save(complaint, [])
     return response
 
@@ -429,7 +465,7 @@ def remedy_complete(*, actor, remedy_id: int) -> Remedy:
         raise WorkflowError(_("This remedy is already done."))
     remedy.done_at, remedy.done_by = timezone.now(), actor
     remedy.save(update_fields=["done_at", "done_by"])
-    _log(complaint, Kind.REMEDY, actor, str(remedy))
+    _log(complaint, Kind.REMEDY, actor, remedy.description, data={"kind": remedy.kind, "amount": str(remedy.amount)})
     _save(complaint, [])
     return remedy
 
@@ -465,20 +501,24 @@ def revisit_record(
         notes=notes,
         recorded_by=actor,
     )
-    _log(complaint, Kind.REVISIT, actor, f"{revisit.get_outcome_display()}, {score}/5. {notes}".strip(), internal=False)
+    _log(
+        complaint,
+        Kind.REVISIT,
+        actor,
+        notes.strip(),
+        data={"outcome": outcome, "score": int(score), "signed_off": bool(signed_off)},
+        internal=False,
+    )
     fields: list[str] = []
     if outcome == Revisit.Outcome.NOT_RESOLVED or int(score) <= 2:
-        reason = notes.strip() or _("Customer not satisfied at the revisit (%(score)s/5).") % {"score": score}
-        _move(complaint, Step(reopen_to), Move.REOPEN, actor, reason)
-        complaint.revisit_due_at = None
-        fields += ["step", "step_entered_at", "revisit_due_at"]
+        fields += _reopen(complaint, Step(reopen_to), actor, notes.strip(), data={"revisit_score": int(score)})
     _save(complaint, fields)
     return revisit
 
 
 @transaction.atomic
-def complaint_close_without_satisfaction(*, actor, complaint_id: int, reason: str) -> Complaint:
-    complaint = _lock(complaint_id)
+def complaint_close_without_satisfaction(*, actor, complaint_id: int, expected_version: int, reason: str) -> Complaint:
+    complaint = _lock(complaint_id, expected_version)
     require(actor, Action.FORCE_CLOSE, complaint)
     if not reason.strip():
         raise WorkflowError(_("Closing without the customer's satisfaction needs a written reason."))
@@ -493,30 +533,31 @@ def complaint_close_without_satisfaction(*, actor, complaint_id: int, reason: st
 
 
 @transaction.atomic
-def complaint_reopen(*, actor, complaint_id: int, to_step: str, reason: str) -> Complaint:
-    complaint = _lock(complaint_id)
+def complaint_reopen(*, actor, complaint_id: int, expected_version: int, to_step: str, reason: str) -> Complaint:
+    complaint = _lock(complaint_id, expected_version)
     require(actor, Action.REOPEN, complaint)
     if not reason.strip():
         raise WorkflowError(_("Say why the complaint is reopened."))
-    _move(complaint, Step(to_step), Move.REOPEN, actor, reason.strip())
+    fields = _reopen(complaint, Step(to_step), actor, reason.strip())
     complaint.closed_at, complaint.is_archived, complaint.closed_without_satisfaction = None, False, False
     complaint.close_reason = ""
-    _save(
-        complaint,
-        ["step", "step_entered_at", "closed_at", "is_archived", "closed_without_satisfaction", "close_reason"],
-    )
+    _save(complaint, [*fields, "closed_at", "is_archived", "closed_without_satisfaction", "close_reason"])
     return complaint
 
 
 @transaction.atomic
-def complaint_extend_deadline(*, actor, complaint_id: int, new_due_at: datetime, reason: str) -> Extension:
+def complaint_extend_deadline(
+    *, actor, complaint_id: int, expected_version: int, new_due_at: datetime, reason: str
+) -> Extension:
     """A manager grants more time, with the reason (force majeure: weather, supplier delay…)."""
-    complaint = _lock(complaint_id)
+    complaint = _lock(complaint_id, expected_version)
     require(actor, Action.EXTEND, complaint)
     if not reason.strip():
         raise WorkflowError(_("An extension needs a reason."))
     if new_due_at <= complaint.resolution_due_at:
         raise WorkflowError(_("The new deadline must be later than the current one."))
+    if new_due_at <= timezone.now():
+        raise WorkflowError(_("The new deadline must be in the future."))
     extension = Extension.objects.create(
         complaint=complaint,
         reason=reason.strip(),
@@ -526,15 +567,20 @@ def complaint_extend_deadline(*, actor, complaint_id: int, new_due_at: datetime,
     )
     complaint.resolution_due_at = new_due_at
     complaint.escalation_level = 0
-    old, new = timezone.localtime(extension.old_due_at), timezone.localtime(new_due_at)
-    _log(complaint, Kind.EXTENSION, actor, f"{old:%Y-%m-%d %H:%M} → {new:%Y-%m-%d %H:%M}: {reason.strip()}")
+    _log(
+        complaint,
+        Kind.EXTENSION,
+        actor,
+        reason.strip(),
+        data={"from": extension.old_due_at.isoformat(), "to": new_due_at.isoformat()},
+    )
     _save(complaint, ["resolution_due_at", "escalation_level"])
     return extension
 
 
 @transaction.atomic
-def complaint_archive(*, actor, complaint_id: int) -> Complaint:
-    complaint = _lock(complaint_id)
+def complaint_archive(*, actor, complaint_id: int, expected_version: int) -> Complaint:
+    complaint = _lock(complaint_id, expected_version)
     require(actor, Action.ARCHIVE, complaint)
     complaint.is_archived = True
     _log(complaint, Kind.ARCHIVED, actor)

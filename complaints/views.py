@@ -1,7 +1,5 @@
 """HTTP for complaints: form → access gate → one service → redirect (or the page again with errors)."""
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
@@ -9,14 +7,12 @@ from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm_site.org.access import access_of, role_required
 from crm_site.org.roles import Role
-from customers.selectors import customer_list_for_user
-from customers.services import customer_create
+from customers.services import CustomerError, customer_create
 
 from . import services
 from .filters import SORTS, ComplaintFilter
@@ -35,23 +31,27 @@ from .forms import (
     ReopenForm,
     ResponseForm,
     RevisitForm,
+    VersionForm,
 )
 from .models import Attachment, CannedPhrase, PlanStatus, Remedy, ResolutionPlan, Severity
 from .permissions import Action, allowed_actions
 from .selectors import (
+    annotate_due_flags,
     annotate_repeat_flag,
     approval_queue_for_user,
     complaint_detail_for_user,
     complaint_get_for_user,
     complaint_list_for_user,
+    intake_customer_search,
+    intake_customers,
 )
-from .workflow import SIX_STEPS, Step, WorkflowError, missing_for_step
+from .workflow import SIX_STEPS, StaleForm, Step, WorkflowError, missing_for_step
 
 PAGE_SIZE = 25
 
 
 def complaint_list(request):
-    qs = annotate_repeat_flag(complaint_list_for_user(user=request.user)).annotate(
+    qs = annotate_due_flags(annotate_repeat_flag(complaint_list_for_user(user=request.user))).annotate(
         severity_rank=Case(
             When(severity=Severity.MAJOR, then=Value(3)),
             When(severity=Severity.IMPORTANT, then=Value(2)),
@@ -76,14 +76,13 @@ def complaint_list(request):
             "sort": sort,
             "sorts": SORTS,
             "show_branch": access_of(request.user).company_wide,
-            "due_soon_before": timezone.now() + timedelta(days=1),
         },
     )
 
 
 @role_required(Role.FRONTLINE, Role.MANAGER)
 def complaint_create(request):
-    customers = customer_list_for_user(user=request.user)
+    customers = intake_customers()
     form = IntakeForm(request.POST or None, request.FILES or None, customers=customers)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -113,7 +112,7 @@ def complaint_create(request):
                     ),
                     files=data["evidence"],
                 )
-        except WorkflowError as exc:
+        except (WorkflowError, CustomerError) as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Complaint %(number)s registered.") % {"number": complaint.number})
@@ -130,11 +129,11 @@ def complaint_create(request):
 
 
 @require_GET
+@role_required(Role.FRONTLINE, Role.MANAGER)
 def customer_search(request):
-    """htmx: customers matching name, phone or code, for the intake form."""
-    q = request.GET.get("q", "").strip()
-    results = list(customer_list_for_user(user=request.user, search=q).order_by("name")[:10]) if len(q) >= 1 else []
-    return render(request, "complaints/_customer_results.html", {"results": results, "q": q})
+    """htmx: customers matching name, code or phone, for the intake form (phones masked as everywhere)."""
+    q = request.GET.get("q", "").strip()[:100]
+    return render(request, "complaints/_customer_results.html", {"results": intake_customer_search(q=q), "q": q})
 
 
 def _detail_context(request, complaint, **forms) -> dict:
@@ -179,14 +178,14 @@ def _detail_context(request, complaint, **forms) -> dict:
     if Action.ASSIGN in actions:
         context["assign_form"] = forms.get("assign_form") or AssignForm(
             handlers=_handlers_for(complaint),
-            initial={"handler": complaint.handler_id, "department": complaint.department_id},
+            initial={"handler": complaint.handler_id, "department": complaint.department_id, **v},
         )
     if Action.EXTEND in actions:
-        context["extension_form"] = forms.get("extension_form") or ExtensionForm(prefix="ext")
+        context["extension_form"] = forms.get("extension_form") or ExtensionForm(prefix="ext", initial=v)
     if Action.FORCE_CLOSE in actions:
-        context["close_form"] = forms.get("close_form") or CloseForm(prefix="close")
+        context["close_form"] = forms.get("close_form") or CloseForm(prefix="close", initial=v)
     if Action.REOPEN in actions:
-        context["reopen_form"] = forms.get("reopen_form") or ReopenForm(prefix="reopen")
+        context["reopen_form"] = forms.get("reopen_form") or ReopenForm(prefix="reopen", initial=v)
     return context
 
 
@@ -230,6 +229,10 @@ def _run(request, pk: int, call, success: str):
 @require_POST
 def complaint_step_save(request, pk: int):
     complaint = complaint_get_for_user(user=request.user, pk=pk)
+    if request.POST.get("version") != str(complaint.version):
+        # The case moved on since the form was loaded (perhaps to another step): refuse, do not guess.
+        messages.error(request, str(StaleForm()))
+        return redirect("complaints:detail", pk=pk)
     form_class = STEP_FORMS.get(Step(complaint.step))
     if form_class is None:
         raise Http404
@@ -237,17 +240,24 @@ def complaint_step_save(request, pk: int):
     if not form.is_valid():
         return _rerender(request, pk, step_form=form)
     data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-
-    def call():
-        with transaction.atomic():
-            services.complaint_record_step(
-                actor=request.user, complaint_id=pk, expected_version=form.cleaned_data["version"], data=data
-            )
-            if "advance" in request.POST:
-                current = complaint_get_for_user(user=request.user, pk=pk)
-                services.complaint_advance(actor=request.user, complaint_id=pk, expected_version=current.version)
-
-    return _run(request, pk, call, _("Moved to the next step.") if "advance" in request.POST else _("Saved."))
+    try:
+        saved = services.complaint_record_step(
+            actor=request.user, complaint_id=pk, expected_version=form.cleaned_data["version"], data=data
+        )
+    except WorkflowError as exc:
+        messages.error(request, str(exc))
+        return redirect("complaints:detail", pk=pk)
+    if "advance" not in request.POST:
+        messages.success(request, _("Saved."))
+        return redirect("complaints:detail", pk=pk)
+    # What was typed is kept even when the step cannot move on yet.
+    try:
+        services.complaint_advance(actor=request.user, complaint_id=pk, expected_version=saved.version)
+    except WorkflowError as exc:
+        messages.warning(request, _("Saved, but the complaint cannot move on yet. %(reason)s") % {"reason": exc})
+    else:
+        messages.success(request, _("Saved and moved to the next step."))
+    return redirect("complaints:detail", pk=pk)
 
 
 @require_POST
@@ -405,6 +415,7 @@ def complaint_assign(request, pk: int):
         lambda: services.complaint_assign(
             actor=request.user,
             complaint_id=pk,
+            expected_version=form.cleaned_data["version"],
             handler=form.cleaned_data["handler"],
             department=form.cleaned_data["department"],
         ),
@@ -473,6 +484,7 @@ def complaint_extend(request, pk: int):
         lambda: services.complaint_extend_deadline(
             actor=request.user,
             complaint_id=pk,
+            expected_version=form.cleaned_data["version"],
             new_due_at=form.cleaned_data["new_due_at"],
             reason=form.cleaned_data["reason"],
         ),
@@ -490,7 +502,10 @@ def complaint_force_close(request, pk: int):
         request,
         pk,
         lambda: services.complaint_close_without_satisfaction(
-            actor=request.user, complaint_id=pk, reason=form.cleaned_data["reason"]
+            actor=request.user,
+            complaint_id=pk,
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
         ),
         _("Complaint closed without satisfaction."),
     )
@@ -508,6 +523,7 @@ def complaint_reopen(request, pk: int):
         lambda: services.complaint_reopen(
             actor=request.user,
             complaint_id=pk,
+            expected_version=form.cleaned_data["version"],
             to_step=form.cleaned_data["to_step"],
             reason=form.cleaned_data["reason"],
         ),
@@ -518,8 +534,16 @@ def complaint_reopen(request, pk: int):
 @require_POST
 def complaint_archive(request, pk: int):
     complaint_get_for_user(user=request.user, pk=pk)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return _rerender(request, pk)
     return _run(
-        request, pk, lambda: services.complaint_archive(actor=request.user, complaint_id=pk), _("Complaint archived.")
+        request,
+        pk,
+        lambda: services.complaint_archive(
+            actor=request.user, complaint_id=pk, expected_version=form.cleaned_data["version"]
+        ),
+        _("Complaint archived."),
     )
 
 

@@ -210,6 +210,7 @@ def seed(people: DemoPeople) -> int:
     services.complaint_extend_deadline(
         actor=people.users["manager"],
         complaint_id=late.pk,
+        expected_version=Complaint.objects.get(pk=late.pk).version,
         new_due_at=now + timedelta(days=3),
         reason="连续暴雨,无法施工 Heavy rain, no outdoor work",
     )
@@ -236,6 +237,29 @@ def seed(people: DemoPeople) -> int:
             customer_words="还是没人来修。Still nobody came.",
             category=categories["service_manner"],
         ),
+    )
+    # Closed by the manager without satisfaction (the customer cannot be reached), then archived.
+    unreachable = services.complaint_create(
+        actor=fl,
+        intake=services.Intake(
+            customer=bj[13],
+            channel="letter",
+            occurred_at=now - timedelta(days=40),
+            customer_words=WORDS[2][0],
+            category=categories["delivery"],
+        ),
+    )
+    _walk_to(unreachable, Step.PROBLEM, people)
+    mgr = people.users["manager"]
+    services.complaint_close_without_satisfaction(
+        actor=mgr,
+        complaint_id=unreachable.pk,
+        expected_version=Complaint.objects.get(pk=unreachable.pk).version,
+        reason="客户电话停机,三次联系未果 Phone disconnected, three attempts failed",
+    )
+    closed = created[-2]  # Closed after a satisfied revisit: archived with its whole timeline.
+    services.complaint_archive(
+        actor=mgr, complaint_id=closed.pk, expected_version=Complaint.objects.get(pk=closed.pk).version
     )
     # The other branch has its own queue.
     for i, customer in enumerate(sh):

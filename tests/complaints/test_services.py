@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints import services, sla
 from complaints.models import (
@@ -23,6 +23,7 @@ from complaints.models import (
     Revisit,
     TimelineEvent,
 )
+from complaints.templatetags.complaint_tags import timeline_summary
 from complaints.workflow import StaleForm, Step, WorkflowError
 from crm_site.org.roles import Role
 from tests.factories import CustomerFactory, DepartmentFactory, UserFactory, staff
@@ -46,6 +47,14 @@ from .factories import (
 )
 
 Kind = TimelineEvent.Kind
+
+
+def summary(event, language="en") -> str:
+    """The event's system part as the detail page shows it, in the given language."""
+    with translation.override(language):
+        return timeline_summary(event)
+
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOT_ALLOWED = "You are not allowed to do this"
 
@@ -94,7 +103,9 @@ def reload_plan(plan) -> ResolutionPlan:
 
 def _force_closed(w):
     complaint = _new(w)
-    services.complaint_close_without_satisfaction(actor=w.manager, complaint_id=complaint.pk, reason="Withdrawn")
+    services.complaint_close_without_satisfaction(
+        actor=w.manager, complaint_id=complaint.pk, expected_version=version(complaint), reason="Withdrawn"
+    )
     return complaint
 
 
@@ -134,7 +145,11 @@ def sc_advance(w):
 def sc_assign(w):
     c = _new(w)
     return c, lambda u: services.complaint_assign(
-        actor=u, complaint_id=c.pk, handler=w.manager, department=DepartmentFactory(name="Service")
+        actor=u,
+        complaint_id=c.pk,
+        expected_version=version(c),
+        handler=w.manager,
+        department=DepartmentFactory(name="Service"),
     )
 
 
@@ -179,39 +194,49 @@ def sc_revisit_record(w):
 
 def sc_close_without_satisfaction(w):
     c = _new(w)
-    return c, lambda u: services.complaint_close_without_satisfaction(actor=u, complaint_id=c.pk, reason="Withdrawn")
+    return c, lambda u: services.complaint_close_without_satisfaction(
+        actor=u, complaint_id=c.pk, expected_version=version(c), reason="Withdrawn"
+    )
 
 
 def sc_extend_deadline(w):
     c = _new(w)
     return c, lambda u: services.complaint_extend_deadline(
-        actor=u, complaint_id=c.pk, new_due_at=c.resolution_due_at + timedelta(days=2), reason="Supplier delay"
+        actor=u,
+        complaint_id=c.pk,
+        expected_version=version(c),
+        new_due_at=c.resolution_due_at + timedelta(days=2),
+        reason="Supplier delay",
     )
 
 
 def sc_reopen(w):
     c = _force_closed(w)
-    return c, lambda u: services.complaint_reopen(actor=u, complaint_id=c.pk, to_step=Step.ACTION, reason="Back")
+    return c, lambda u: services.complaint_reopen(
+        actor=u, complaint_id=c.pk, expected_version=version(c), to_step=Step.ACTION, reason="Back"
+    )
 
 
 def sc_archive(w):
     c = _force_closed(w)
-    return c, lambda u: services.complaint_archive(actor=u, complaint_id=c.pk)
+    return c, lambda u: services.complaint_archive(actor=u, complaint_id=c.pk, expected_version=version(c))
 
 
 WORKERS = {"frontline", "manager"}
 SUPERVISORS = {"manager", "gm"}
 # scenario -> (who may, the timeline kinds a successful call writes; None: at least one row, kind not fixed)
 SCENARIOS = {
-    "complaint_create": (sc_create, WORKERS, [Kind.CREATED]),
+    # The customer record is company-wide: staff of any branch register a complaint in their own branch.
+    "complaint_create": (sc_create, WORKERS | {"frontline_other", "manager_other"}, [Kind.CREATED]),
     "attachment_add": (sc_attachment_add, WORKERS, [Kind.ATTACHMENT]),
     "complaint_record_step": (sc_record_step, WORKERS, None),
-    "complaint_confirm": (sc_confirm, WORKERS, [Kind.NOTE]),
+    "complaint_confirm": (sc_confirm, WORKERS, [Kind.CONFIRMED]),
     "complaint_advance": (sc_advance, WORKERS, [Kind.STEP]),
     "complaint_assign": (sc_assign, SUPERVISORS, [Kind.ASSIGNED]),
     "complaint_add_note": (sc_add_note, WORKERS | {"gm"}, [Kind.NOTE]),
     "plan_submit": (sc_plan_submit, WORKERS, [Kind.PLAN]),
-    "plan_decide[manager level]": (sc_plan_decide_manager, {"manager"}, [Kind.DECISION]),
+    # The general manager may step in for the branch manager.
+    "plan_decide[manager level]": (sc_plan_decide_manager, {"manager", "gm"}, [Kind.DECISION]),
     "plan_decide[gm level]": (sc_plan_decide_gm, {"gm"}, [Kind.DECISION]),
     "plan_record_response": (sc_plan_record_response, WORKERS, [Kind.RESPONSE]),
     "remedy_complete": (sc_remedy_complete, WORKERS, [Kind.REMEDY]),
@@ -224,7 +249,6 @@ SCENARIOS = {
 USERS = ["frontline", "manager", "gm", "admin", "frontline_other", "manager_other", "nobody"]
 
 
-# complaint_create is refused, like every other service, to anyone who cannot work the customer's branch.
 @pytest.mark.parametrize("user", USERS)
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_every_service_by_every_role_and_branch(world, scenario, user):
@@ -381,7 +405,7 @@ def test_a_repeat_complaint_within_the_window_is_linked(world, days_ago, linked)
     _new(world, customer=CustomerFactory(branch=world.branch))  # another customer's complaint is never linked
     repeat = _new(world)
     assert repeat.repeat_of == (earlier if linked else None)
-    repeat_events = list(repeat.timeline.filter(kind=Kind.REPEAT).values_list("note", flat=True))
+    repeat_events = [summary(e) for e in repeat.timeline.filter(kind=Kind.REPEAT)]
     assert repeat_events == ([f"Repeat of {earlier.number}"] if linked else [])
     assert list(earlier.repeats.all()) == ([repeat] if linked else [])
 
@@ -400,7 +424,13 @@ def test_the_first_responder_stays_the_owner_after_assignment(world):
     complaint = _new(world)
     colleague = staff(Role.FRONTLINE, world.branch, username="colleague")
     department = DepartmentFactory(name="After-sales")
-    services.complaint_assign(actor=world.manager, complaint_id=complaint.pk, handler=colleague, department=department)
+    services.complaint_assign(
+        actor=world.manager,
+        complaint_id=complaint.pk,
+        expected_version=version(complaint),
+        handler=colleague,
+        department=department,
+    )
     stored = reload(complaint)
     assert stored.first_responder == world.frontline
     assert (stored.handler, stored.department) == (colleague, department)
@@ -420,7 +450,11 @@ def test_a_handler_must_work_in_the_complaints_branch(world):
         pytest.raises(WorkflowError, match="must be front-line staff or a manager of the complaint's branch"),
     ):
         services.complaint_assign(
-            actor=world.manager, complaint_id=complaint.pk, handler=world.frontline_other, department=None
+            actor=world.manager,
+            complaint_id=complaint.pk,
+            expected_version=version(complaint),
+            handler=world.frontline_other,
+            department=None,
         )
 
 
@@ -553,7 +587,9 @@ def test_a_plan_stores_its_remedies_and_total(world):
         ("refund", Decimal("0")),
         ("refund", Decimal("89.50")),
     ]
-    assert complaint.timeline.latest("pk").note == "Repair and compensate (100.00)"
+    event = complaint.timeline.latest("pk")
+    assert (event.note, event.data) == ("Repair and compensate", {"total": "100.00", "needs_gm": False})
+    assert summary(event) == "Total 100.00"
 
 
 @pytest.mark.parametrize("level", ["manager", "gm"])
@@ -609,7 +645,8 @@ def test_customer_responses_are_logged_as_customer_facing(world):
     )
     assert (response.outcome, response.notes, response.recorded_by) == ("counter_offer", "Wants 150", world.frontline)
     event = plan.complaint.timeline.latest("pk")
-    assert (event.kind, event.is_internal, event.note) == (Kind.RESPONSE, False, "Counter-offer. Wants 150")
+    assert (event.kind, event.is_internal, event.note) == (Kind.RESPONSE, False, "Wants 150")
+    assert (summary(event), summary(event, "zh-hans")) == ("Counter-offer", "提出其他方案")
     assert reload_plan(plan).status == PlanStatus.APPROVED
 
 
@@ -635,7 +672,8 @@ def test_a_revisit_is_stored_with_who_and_what(world):
     )
     assert stored.prevention_measure == "Keep two spare parts in stock"
     event = complaint.timeline.latest("pk")
-    assert (event.kind, event.is_internal, event.note) == (Kind.REVISIT, False, "Resolved, 4/5. Happy now")
+    assert (event.kind, event.is_internal, event.note) == (Kind.REVISIT, False, "Happy now")
+    assert summary(event) == "Resolved, 4/5 · signed off"
     assert reload(complaint).step == Step.SATISFY
 
 
@@ -652,7 +690,11 @@ def test_an_extension_must_be_later_and_have_a_reason(world):
     ):
         with unchanged(), pytest.raises(WorkflowError, match=message):
             services.complaint_extend_deadline(
-                actor=world.manager, complaint_id=complaint.pk, new_due_at=new_due, reason=reason
+                actor=world.manager,
+                complaint_id=complaint.pk,
+                expected_version=version(complaint),
+                new_due_at=new_due,
+                reason=reason,
             )
 
 
@@ -662,7 +704,11 @@ def test_an_extension_moves_the_deadline_and_resets_escalation(world):
     old_due = complaint.resolution_due_at
     new_due = datetime(2099, 3, 2, 17, 0, tzinfo=SHANGHAI)
     extension = services.complaint_extend_deadline(
-        actor=world.gm, complaint_id=complaint.pk, new_due_at=new_due, reason=" Heavy snow 大雪 "
+        actor=world.gm,
+        complaint_id=complaint.pk,
+        expected_version=version(complaint),
+        new_due_at=new_due,
+        reason=" Heavy snow 大雪 ",
     )
     stored = reload(complaint)
     assert (stored.resolution_due_at, stored.escalation_level) == (new_due, 0)
@@ -675,22 +721,26 @@ def test_an_extension_moves_the_deadline_and_resets_escalation(world):
     )
     event = stored.timeline.latest("pk")
     assert event.kind == Kind.EXTENSION
-    assert event.note.endswith("→ 2099-03-02 17:00: Heavy snow 大雪")
+    assert event.note == "Heavy snow 大雪"
+    assert summary(event).endswith("→ 2099-03-02 17:00")
 
 
 def test_a_closed_complaint_is_not_extended_and_archive_needs_a_closed_case(world):
     complaint = _new(world)
     with unchanged(), pytest.raises(WorkflowError, match=NOT_ALLOWED):
-        services.complaint_archive(actor=world.manager, complaint_id=complaint.pk)
-    services.complaint_close_without_satisfaction(actor=world.manager, complaint_id=complaint.pk, reason="Withdrawn")
+        services.complaint_archive(actor=world.manager, complaint_id=complaint.pk, expected_version=version(complaint))
+    services.complaint_close_without_satisfaction(
+        actor=world.manager, complaint_id=complaint.pk, expected_version=version(complaint), reason="Withdrawn"
+    )
     with unchanged(), pytest.raises(WorkflowError, match=NOT_ALLOWED):
         services.complaint_extend_deadline(
             actor=world.manager,
             complaint_id=complaint.pk,
+            expected_version=version(complaint),
             new_due_at=complaint.resolution_due_at + timedelta(days=1),
             reason="Snow",
         )
-    services.complaint_archive(actor=world.manager, complaint_id=complaint.pk)
+    services.complaint_archive(actor=world.manager, complaint_id=complaint.pk, expected_version=version(complaint))
     assert reload(complaint).is_archived
     with unchanged(), pytest.raises(WorkflowError, match=NOT_ALLOWED):
-        services.complaint_archive(actor=world.manager, complaint_id=complaint.pk)
+        services.complaint_archive(actor=world.manager, complaint_id=complaint.pk, expected_version=version(complaint))

@@ -163,7 +163,7 @@ def test_intake_errors_keep_the_input_and_save_nothing(client, frontline, other_
     response = client.post(
         reverse("complaints:create"),
         {
-            "customer": other_customer.pk,  # Another branch's customer cannot be chosen.
+            "customer": 999999,  # No such customer.
             "channel": "phone",
             "occurred_at": (timezone.localtime() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
             "customer_words": "",
@@ -198,13 +198,45 @@ def test_intake_refuses_a_file_that_lies_about_its_type(client, frontline, custo
     assert not Complaint.objects.exists()
 
 
-def test_live_customer_search_is_scoped_to_the_branch(client, frontline, customer, other_customer):
+def test_live_customer_search_finds_any_branch_customer_with_masked_phones(client, frontline, customer, other_customer):
+    """The customer record is company-wide: a walk-in from another branch is found, not created twice."""
     client.force_login(frontline)
-    response = client.get(reverse("complaints:customer_search"), {"q": customer.phone[-6:]}, HTTP_HX_REQUEST="true")
+    search = reverse("complaints:customer_search")
+    response = client.get(search, {"q": customer.phone}, HTTP_HX_REQUEST="true")
     assert list(response.context["results"]) == [customer]
-    response = client.get(reverse("complaints:customer_search"), {"q": other_customer.name})
-    assert list(response.context["results"]) == []
-    assert b"No customer found" in response.content
+    response = client.get(search, {"q": other_customer.code})
+    assert list(response.context["results"]) == [other_customer]
+    assert other_customer.phone not in response.content.decode()  # not this user's customer: masked
+    # A phone fragment finds nothing: masked numbers cannot be recovered digit by digit.
+    assert list(client.get(search, {"q": customer.phone[-6:]}).context["results"]) == []
+    assert b"No customer found" in client.get(search, {"q": "no such name"}).content
+
+
+def test_live_customer_search_is_for_staff_who_register_complaints(client, gm, admin_user, customer):
+    for user in (gm, admin_user):
+        client.force_login(user)
+        assert client.get(reverse("complaints:customer_search"), {"q": customer.name}).status_code == 403
+
+
+def test_a_complaint_for_another_branchs_customer_belongs_to_the_receiving_branch(
+    client, frontline, branch, other_customer
+):
+    client.force_login(frontline)
+    response = client.post(
+        reverse("complaints:create"),
+        {
+            "customer": other_customer.pk,
+            "channel": "walk_in",
+            "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "customer_words": "Came to the nearest shop",
+            "category": Category.objects.first().pk,
+            "severity": "general",
+            "priority": "normal",
+        },
+    )
+    complaint = Complaint.objects.get()
+    assert response.status_code == 302
+    assert (complaint.customer, complaint.branch, complaint.first_responder) == (other_customer, branch, frontline)
 
 
 def test_step_form_saves_and_advances_or_says_what_is_missing(client, frontline, customer):
@@ -296,15 +328,27 @@ def test_manager_extends_and_force_closes_with_reasons(client, frontline, manage
     new_due = timezone.localtime(complaint.resolution_due_at + timedelta(days=2))
     client.post(
         reverse("complaints:extend", args=[complaint.pk]),
-        {"ext-new_due_at": new_due.strftime("%Y-%m-%dT%H:%M"), "ext-reason": "暴雨 heavy rain"},
+        {
+            "ext-new_due_at": new_due.strftime("%Y-%m-%dT%H:%M"),
+            "ext-reason": "暴雨 heavy rain",
+            "ext-version": version(complaint),
+        },
     )
     complaint.refresh_from_db()
     assert complaint.extensions.count() == 1 and complaint.resolution_due_at.date() == new_due.date()
-    response = client.post(reverse("complaints:force_close", args=[complaint.pk]), {"close-reason": ""})
+    close = reverse("complaints:force_close", args=[complaint.pk])
+    response = client.post(close, {"close-reason": "", "close-version": version(complaint)})
     assert response.status_code == 400
-    client.post(reverse("complaints:force_close", args=[complaint.pk]), {"close-reason": "Customer unreachable"})
+    # A form loaded before the extension is stale: refused, not applied.
+    client.post(close, {"close-reason": "Customer unreachable", "close-version": version(complaint) - 1})
+    assert reload_step(complaint) != Step.CLOSED
+    client.post(close, {"close-reason": "Customer unreachable", "close-version": version(complaint)})
     complaint.refresh_from_db()
     assert complaint.step == Step.CLOSED and complaint.closed_without_satisfaction
+
+
+def reload_step(complaint) -> str:
+    return Complaint.objects.values_list("step", flat=True).get(pk=complaint.pk)
 
 
 def test_csrf_is_enforced_on_actions(frontline, customer):
@@ -325,7 +369,9 @@ def test_list_filters_search_and_sort(client, frontline, manager, branch):
     assert [c.pk for c in client.get(url, {"due": "overdue"}).context["page"].object_list] == [a.pk]
     assert [c.pk for c in client.get(url, {"q": "Bob"}).context["page"].object_list] == [b.pk]
     assert [c.pk for c in client.get(url, {"severity": "major"}).context["page"].object_list] == [a.pk]
-    services.complaint_assign(actor=manager, complaint_id=b.pk, handler=manager, department=None)
+    services.complaint_assign(
+        actor=manager, complaint_id=b.pk, expected_version=version(b), handler=manager, department=None
+    )
     assert [c.pk for c in client.get(url, {"handler": manager.pk}).context["page"].object_list] == [b.pk]
     assert [c.pk for c in client.get(url, {"sort": "-severity_rank"}).context["page"].object_list][0] == a.pk
     assert list(client.get(url, {"step": "closed"}).context["page"].object_list) == []
@@ -363,3 +409,85 @@ def test_list_and_detail_run_a_constant_number_of_queries(client, frontline, man
     )
     assert count(reverse("complaints:list")) == small_list
     assert count(reverse("complaints:detail", args=[big.pk])) == small_detail
+
+
+# Fixed query counts per page and role, whatever the data size: a new query per row fails here.
+PAGE_QUERIES = {
+    ("list", "frontline"): 9,
+    ("list", "manager"): 9,
+    ("list", "gm"): 10,
+    ("detail", "frontline"): 19,
+    ("detail", "manager"): 21,
+    ("detail", "gm"): 21,
+    ("approvals", "manager"): 7,
+    ("approvals", "gm"): 7,
+}
+
+
+def _busy_complaint(frontline, manager, customer, *, plans: int, notes: int):
+    """A complaint with rejected plans, notes and a file, then closed after a revisit, reopened, extended."""
+    complaint = walk_to_action(make_complaint(frontline, customer), frontline)
+    for i in range(plans):
+        plan = submit_plan(complaint, frontline, amount=str(10 + i))
+        services.plan_decide(actor=manager, plan_id=plan.pk, approve=False, comment=f"no {i}")
+    plan = submit_plan(complaint, frontline, amount="5")
+    services.plan_decide(actor=manager, plan_id=plan.pk, approve=True)
+    services.plan_record_response(actor=frontline, plan_id=plan.pk, outcome="accepted")
+    for remedy in plan.remedies.all():
+        services.remedy_complete(actor=frontline, remedy_id=remedy.pk)
+    services.complaint_advance(actor=frontline, complaint_id=complaint.pk, expected_version=version(complaint))
+    services.revisit_record(
+        actor=frontline,
+        complaint_id=complaint.pk,
+        expected_version=version(complaint),
+        outcome="not_resolved",
+        score=2,
+        signed_off=False,
+        notes="still broken",
+    )
+    for i in range(notes):
+        services.complaint_add_note(actor=frontline, complaint_id=complaint.pk, text=f"note {i}")
+    services.attachment_add(
+        actor=frontline, complaint_id=complaint.pk, uploaded=SimpleUploadedFile("p.png", PNG, content_type="image/png")
+    )
+    services.complaint_extend_deadline(
+        actor=manager,
+        complaint_id=complaint.pk,
+        expected_version=version(complaint),
+        new_due_at=Complaint.objects.get(pk=complaint.pk).resolution_due_at + timedelta(days=2),
+        reason="Snow",
+    )
+    return complaint
+
+
+def _waiting_plan(frontline, customer):
+    complaint = walk_to_action(make_complaint(frontline, customer), frontline)
+    return submit_plan(complaint, frontline, amount="9000")
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_every_page_runs_a_fixed_number_of_queries_per_role(client, frontline, manager, gm, branch, size):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    busy = None
+    for _ in range(size):
+        busy = _busy_complaint(frontline, manager, CustomerFactory(branch=branch), plans=size, notes=size * 2)
+        make_complaint(frontline, CustomerFactory(branch=branch))
+        plan = _waiting_plan(frontline, CustomerFactory(branch=branch))
+        services.plan_decide(actor=manager, plan_id=plan.pk, approve=True)  # 9000 > threshold: waits for the GM
+        _waiting_plan(frontline, CustomerFactory(branch=branch))  # waits for the manager
+    urls = {
+        "list": reverse("complaints:list"),
+        "detail": reverse("complaints:detail", args=[busy.pk]),
+        "approvals": reverse("complaints:approvals"),
+    }
+    users = {"frontline": frontline, "manager": manager, "gm": gm}
+    measured = {}
+    for page, role in PAGE_QUERIES:
+        client.force_login(users[role])
+        client.get(urls[page])  # warm: session and caches as on any later request
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(urls[page]).status_code == 200
+        measured[(page, role)] = len(ctx.captured_queries)
+    assert measured == PAGE_QUERIES

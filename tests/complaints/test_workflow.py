@@ -15,6 +15,7 @@ from complaints.models import (
     Revisit,
     TimelineEvent,
 )
+from complaints.templatetags.complaint_tags import timeline_summary
 from complaints.workflow import (
     ALLOWED,
     OPEN_STEPS,
@@ -115,11 +116,19 @@ def test_every_allowed_transition_through_the_services(frontline, manager, gm, c
 
     def force_close(complaint):
         src = reload(complaint).step
-        services.complaint_close_without_satisfaction(actor=manager, complaint_id=complaint.pk, reason="Withdrawn")
+        services.complaint_close_without_satisfaction(
+            actor=manager, complaint_id=complaint.pk, expected_version=version(complaint), reason="Withdrawn"
+        )
         made.append((complaint.pk, src, Step.CLOSED, Move.FORCE_CLOSE, manager))
 
     def reopen(complaint, to_step):
-        services.complaint_reopen(actor=manager, complaint_id=complaint.pk, to_step=to_step, reason="Called back")
+        services.complaint_reopen(
+            actor=manager,
+            complaint_id=complaint.pk,
+            expected_version=version(complaint),
+            to_step=to_step,
+            reason="Called back",
+        )
         made.append((complaint.pk, Step.CLOSED, to_step, Move.REOPEN, manager))
 
     def dissatisfied(complaint, to_step):
@@ -242,7 +251,8 @@ def test_dissatisfied_revisit_reopens_the_case(frontline, manager, customer, out
         assert kinds == [Kind.REOPENED, Kind.REVISIT]
         reopened = TimelineEvent.objects.filter(complaint=complaint, kind=Kind.REOPENED).get()
         assert (reopened.from_step, reopened.to_step) == (Step.SATISFY, expected_step)
-        assert f"({score}/5)" in reopened.note  # the reason, when the caller gave none
+        assert reopened.data == {"revisit_score": score}  # the reason, when the caller gave none
+        assert f"({score}/5)" in timeline_summary(reopened)
         assert after.revisit_due_at is None
 
 
@@ -259,9 +269,17 @@ def test_dissatisfied_revisit_cannot_reopen_to_a_step_not_allowed(frontline, man
 def test_a_supervisor_reopens_a_closed_complaint(request, frontline, manager, customer, to_step, role):
     actor = request.getfixturevalue(role)
     complaint = ComplaintFactory(actor=frontline, customer=customer)
-    services.complaint_close_without_satisfaction(actor=manager, complaint_id=complaint.pk, reason="Unreachable")
-    services.complaint_archive(actor=manager, complaint_id=complaint.pk)
-    reopened = services.complaint_reopen(actor=actor, complaint_id=complaint.pk, to_step=to_step, reason="Called back")
+    services.complaint_close_without_satisfaction(
+        actor=manager, complaint_id=complaint.pk, expected_version=version(complaint), reason="Unreachable"
+    )
+    services.complaint_archive(actor=manager, complaint_id=complaint.pk, expected_version=version(complaint))
+    reopened = services.complaint_reopen(
+        actor=actor,
+        complaint_id=complaint.pk,
+        expected_version=version(complaint),
+        to_step=to_step,
+        reason="Called back",
+    )
     reopened = reload(reopened)
     assert reopened.step == to_step
     assert reopened.closed_at is None and not reopened.is_archived
@@ -281,20 +299,38 @@ def test_a_supervisor_reopens_a_closed_complaint(request, frontline, manager, cu
 def test_reopen_is_refused_without_reason_on_open_cases_and_to_other_steps(frontline, manager, customer):
     complaint = ComplaintFactory(actor=frontline, customer=customer)
     with unchanged(), pytest.raises(WorkflowError, match="not allowed"):
-        services.complaint_reopen(actor=manager, complaint_id=complaint.pk, to_step=Step.ACTION, reason="x")
-    services.complaint_close_without_satisfaction(actor=manager, complaint_id=complaint.pk, reason="Withdrawn")
+        services.complaint_reopen(
+            actor=manager,
+            complaint_id=complaint.pk,
+            expected_version=version(complaint),
+            to_step=Step.ACTION,
+            reason="x",
+        )
+    services.complaint_close_without_satisfaction(
+        actor=manager, complaint_id=complaint.pk, expected_version=version(complaint), reason="Withdrawn"
+    )
     with unchanged(), pytest.raises(WorkflowError, match="Say why"):
-        services.complaint_reopen(actor=manager, complaint_id=complaint.pk, to_step=Step.ACTION, reason="  ")
+        services.complaint_reopen(
+            actor=manager,
+            complaint_id=complaint.pk,
+            expected_version=version(complaint),
+            to_step=Step.ACTION,
+            reason="  ",
+        )
     for step in (Step.LISTEN, Step.SHARE, Step.CHECK, Step.SATISFY, Step.CLOSED):
         with unchanged(), pytest.raises(TransitionNotAllowed):
-            services.complaint_reopen(actor=manager, complaint_id=complaint.pk, to_step=step, reason="x")
+            services.complaint_reopen(
+                actor=manager, complaint_id=complaint.pk, expected_version=version(complaint), to_step=step, reason="x"
+            )
 
 
 @pytest.mark.parametrize("step", SIX_STEPS, ids=lambda s: s.value)
 def test_manager_force_closes_with_a_reason_from_each_open_step(frontline, manager, customer, step):
     complaint = walk_to(ComplaintFactory(actor=frontline, customer=customer), step, actor=frontline, manager=manager)
     closed = reload(
-        services.complaint_close_without_satisfaction(actor=manager, complaint_id=complaint.pk, reason=" Moved away ")
+        services.complaint_close_without_satisfaction(
+            actor=manager, complaint_id=complaint.pk, expected_version=version(complaint), reason=" Moved away "
+        )
     )
     assert closed.step == Step.CLOSED
     assert closed.closed_without_satisfaction and closed.close_reason == "Moved away"
@@ -313,7 +349,9 @@ def test_manager_force_closes_with_a_reason_from_each_open_step(frontline, manag
 def test_force_close_needs_a_written_reason(frontline, manager, customer, step):
     complaint = walk_to(ComplaintFactory(actor=frontline, customer=customer), step, actor=frontline, manager=manager)
     with unchanged(), pytest.raises(WorkflowError, match="needs a written reason"):
-        services.complaint_close_without_satisfaction(actor=manager, complaint_id=complaint.pk, reason=" \n ")
+        services.complaint_close_without_satisfaction(
+            actor=manager, complaint_id=complaint.pk, expected_version=version(complaint), reason=" \n "
+        )
 
 
 def test_a_closed_complaint_cannot_be_worked_or_closed_again(frontline, manager, customer):
@@ -323,7 +361,9 @@ def test_a_closed_complaint_cannot_be_worked_or_closed_again(frontline, manager,
     with unchanged(), pytest.raises(WorkflowError, match="not allowed"):
         advance(complaint, frontline)
     with unchanged(), pytest.raises(WorkflowError, match="not allowed"):
-        services.complaint_close_without_satisfaction(actor=manager, complaint_id=complaint.pk, reason="again")
+        services.complaint_close_without_satisfaction(
+            actor=manager, complaint_id=complaint.pk, expected_version=version(complaint), reason="again"
+        )
 
 
 # --- Wrong order: each step's own actions are refused elsewhere ---------------------------------
@@ -592,7 +632,13 @@ def _reopen(world, complaint, via, to_step=Step.ACTION):
     else:
         record_revisit(complaint, world.frontline)
         advance(complaint, world.frontline)
-        services.complaint_reopen(actor=world.manager, complaint_id=complaint.pk, to_step=to_step, reason="Again")
+        services.complaint_reopen(
+            actor=world.manager,
+            complaint_id=complaint.pk,
+            expected_version=version(complaint),
+            to_step=to_step,
+            reason="Again",
+        )
     assert reload(complaint).step == to_step
 
 
@@ -629,5 +675,7 @@ def test_a_reopened_case_needs_a_new_revisit_before_it_closes_again(world, via, 
 def test_the_open_queryset_follows_the_step(world):
     complaint = _at(world, Step.SHARE)
     assert Complaint.objects.open().filter(pk=complaint.pk).exists()
-    services.complaint_close_without_satisfaction(actor=world.manager, complaint_id=complaint.pk, reason="x")
+    services.complaint_close_without_satisfaction(
+        actor=world.manager, complaint_id=complaint.pk, expected_version=version(complaint), reason="x"
+    )
     assert not Complaint.objects.open().filter(pk=complaint.pk).exists()
