@@ -67,6 +67,8 @@ class ValueMatrixSettingsAdmin(NoDeleteAdmin):
                 "fields": [
                     "pareto_percent",
                     "tier_a_min_purchases",
+                    "tier_a_min_loyalty",
+                    "tier_a_min_rating",
                     "tier_b_percent",
                     "tier_b_min_purchases",
                     "tier_b_min_loyalty",

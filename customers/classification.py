@@ -18,7 +18,8 @@ The rules, in words (the tests check them on hand-computed examples):
   high potential only: potential value; neither: low value.
 * Tier: "bigger customers' share" is the share of window sales of customers who bought strictly
   more; ties share one rank. A: bigger customers' share < Pareto % (the customers who bring the
-  top 80 %) and at least the minimum number of purchases. B: not A and (bigger share < the B %,
+  top 80 %) and at least the minimum number of purchases, and, if set, the minimum loyalty intent and
+  rating of the latest assessment (a customer never assessed then cannot be A). B: not A and (bigger share < the B %,
   or frequent buyer, or loyal and satisfied by the latest assessment). C: the rest, including
   customers with no transactions.
 * Churned customers are not reclassified: they keep the values they had when they left, which is
@@ -182,8 +183,14 @@ def classify(*, settings: ValueMatrixSettings, as_of: date, run_id: int, now) ->
             for v in (current_threshold, potential_threshold, current_threshold, potential_threshold)
             if v is not None
         ]
-        tier_sql = """
-            CASE WHEN sales > 0 AND sales_before * 100 < %s * total_sales AND purchases >= %s THEN 'A'
+        # A may also ask for loyalty intent and a rating (of the latest assessment); unset minimums add nothing.
+        a_extra, a_extra_params = "", []
+        for column, minimum in (("loyalty", settings.tier_a_min_loyalty), ("rating", settings.tier_a_min_rating)):
+            if minimum is not None:
+                a_extra += f" AND {column} >= %s"  # no assessment (NULL): not A
+                a_extra_params.append(minimum)
+        tier_sql = f"""
+            CASE WHEN sales > 0 AND sales_before * 100 < %s * total_sales AND purchases >= %s{a_extra} THEN 'A'
                  WHEN (sales > 0 AND sales_before * 100 < %s * total_sales)
                       OR purchases >= %s
                       OR (loyalty >= %s AND rating >= %s) THEN 'B'
@@ -192,6 +199,7 @@ def classify(*, settings: ValueMatrixSettings, as_of: date, run_id: int, now) ->
         tier_params = [
             settings.pareto_percent,
             settings.tier_a_min_purchases,
+            *a_extra_params,
             settings.tier_b_percent,
             max(1, settings.tier_b_min_purchases),
             settings.tier_b_min_loyalty,

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from crm_site.org.models import Branch
 
 from .models import Customer, Quadrant, Tag, Tier
+from .phones import phone_search
 
 SORTS = {
     "name": "name",
@@ -18,11 +19,20 @@ SORTS = {
 }
 
 
+# The customers the value matrix counts: active and at risk (churned ones keep their last quadrant).
+NOT_CHURNED = "current"
+
+
 class CustomerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     quadrant = django_filters.ChoiceFilter(choices=Quadrant.choices, label=_("Value quadrant"), empty_label=_("Any"))
     tier = django_filters.ChoiceFilter(choices=Tier.choices, label=_("Tier"), empty_label=_("Any"))
-    status = django_filters.ChoiceFilter(choices=Customer.Status.choices, label=_("Status"), empty_label=_("Any"))
+    status = django_filters.ChoiceFilter(
+        choices=[*Customer.Status.choices, (NOT_CHURNED, _("Not churned"))],
+        method="filter_status",
+        label=_("Status"),
+        empty_label=_("Any"),
+    )
     branch = django_filters.ModelChoiceFilter(queryset=Branch.objects.none(), label=_("Branch"), empty_label=_("Any"))
     tag = django_filters.ModelChoiceFilter(
         field_name="tags", queryset=Tag.objects.filter(is_active=True), label=_("Tag"), empty_label=_("Any")
@@ -62,9 +72,14 @@ class CustomerFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(name__icontains=value)
             | Q(code__iexact=value)
-            | Q(phone__contains=value)
+            | phone_search(self.user, value)
             | Q(company_name__icontains=value)
         )
+
+    def filter_status(self, queryset, name, value):
+        if value == NOT_CHURNED:
+            return queryset.exclude(status=Customer.Status.CHURNED)
+        return queryset.filter(status=value) if value else queryset
 
     def filter_mine(self, queryset, name, value):
         return queryset.filter(account_manager=self.user) if value else queryset

@@ -26,6 +26,9 @@ HEADINGS = {
     "reference": ["reference", "order", "order number", "order_number", "单号", "订单号"],
 }
 REQUIRED = ("customer_code", "date", "amount")
+# What the columns hold (Purchase.amount and .margin: 14 digits, 2 of them decimals) and the oldest date we take.
+MAX_MONEY = Decimal("999999999999.99")
+EARLIEST_DATE = date(2000, 1, 1)
 COLUMN_LABELS = {
     "customer_code": gettext_lazy("customer code"),
     "date": gettext_lazy("date"),
@@ -166,6 +169,8 @@ def check_rows(
             row.errors.append(_("The date is missing or not a date like 2026-03-31."))
         elif day > today:
             row.errors.append(_("The date is in the future."))
+        elif day < EARLIEST_DATE:
+            row.errors.append(_("The date is before %(earliest)s.") % {"earliest": EARLIEST_DATE.isoformat()})
         amount = _money(record.get("amount"))
         if amount is None:
             row.errors.append(_("The amount is missing or not a number."))
@@ -173,6 +178,8 @@ def check_rows(
             row.errors.append(_("The amount must be more than 0."))
         elif amount.as_tuple().exponent < -2:
             row.errors.append(_("The amount has more than two decimals."))
+        elif amount > MAX_MONEY:
+            row.errors.append(_("The amount is larger than %(max)s.") % {"max": f"{MAX_MONEY:,}"})
         margin_text = _text(record.get("margin"))
         margin = _money(margin_text) if margin_text else Decimal("0")
         if margin is None:
@@ -181,6 +188,8 @@ def check_rows(
             row.errors.append(_("The margin is larger than the amount."))
         elif margin.as_tuple().exponent < -2:
             row.errors.append(_("The margin has more than two decimals."))
+        elif abs(margin) > MAX_MONEY:
+            row.errors.append(_("The margin is larger than %(max)s.") % {"max": f"{MAX_MONEY:,}"})
         product = _text(record.get("product"))[:200]
         reference = _text(record.get("reference"))
         if len(reference) > 50:

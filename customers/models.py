@@ -420,6 +420,42 @@ class CustomerEvent(models.Model):
         return f"{self.customer_id} {self.kind}"
 
 
+class ChurnEpisode(models.Model):
+    """A time the customer was lost, and when it was won back (empty while still lost).
+
+    The customer row keeps only the current churn; these rows keep the past ones, so that winning a customer
+    back does not change the churn already reported for past periods. Written only by customer_set_status.
+    """
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="churn_episodes", verbose_name=_("customer")
+    )
+    churned_on = models.DateField(_("churned on"))
+    won_back_on = models.DateField(_("won back on"), null=True, blank=True)
+    reason = models.CharField(_("churn reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("churn episode")
+        verbose_name_plural = _("churn episodes")
+        ordering = ["-churned_on", "-pk"]
+        indexes = [
+            models.Index(fields=["customer", "churned_on"], name="cust_churn_ep_cust_idx"),
+            models.Index(fields=["churned_on", "won_back_on"], name="cust_churn_ep_dates_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"], condition=models.Q(won_back_on__isnull=True), name="cust_one_open_churn"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(won_back_on__isnull=True) | models.Q(won_back_on__gte=models.F("churned_on")),
+                name="cust_churn_won_back_after",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.churned_on}–{self.won_back_on or ''}"
+
+
 class ValueMatrixSettings(models.Model):
     """How value, quadrants, tiers and at-risk are computed (one row, edited in /config/)."""
 
@@ -468,6 +504,20 @@ class ValueMatrixSettings(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
     tier_a_min_purchases = models.PositiveSmallIntegerField(_("A: at least (purchases in the window)"), default=2)
+    tier_a_min_loyalty = models.PositiveSmallIntegerField(
+        _("A: and loyalty intent at least (0–10)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(10)],
+        help_text=_("Empty: not used. When set, customers never assessed cannot be A."),
+    )
+    tier_a_min_rating = models.PositiveSmallIntegerField(
+        _("A: and their rating of us at least (1–5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("Empty: not used. When set, customers without a rating cannot be A."),
+    )
     tier_b_percent = models.PositiveSmallIntegerField(
         _("B: customers bringing the next sales, up to %"),
         default=95,

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
@@ -14,7 +14,9 @@ from crm_site.org.access import access_of, scope_to_user_branch
 from crm_site.org.models import Branch
 from crm_site.org.roles import Role
 
+from .classification import value_window
 from .models import (
+    ChurnEpisode,
     ClassificationRun,
     Contact,
     Customer,
@@ -23,8 +25,10 @@ from .models import (
     QuadrantPolicy,
     Tag,
     Tier,
+    ValueMatrixSettings,
     VisitPlan,
 )
+from .phones import phone_search
 
 User = get_user_model()
 
@@ -37,7 +41,7 @@ def customer_list_for_user(*, user, search: str = "") -> QuerySet[Customer]:
         qs = qs.filter(
             Q(name__icontains=search)
             | Q(code__iexact=search)
-            | Q(phone__contains=search)
+            | phone_search(user, search)
             | Q(company_name__icontains=search)
         )
     return qs
@@ -89,6 +93,12 @@ def staff_for_customers_of(*, user) -> QuerySet:
     return qs.distinct().order_by("first_name", "last_name", "username")
 
 
+def staff_for_branches(*, user, branch_ids) -> QuerySet:
+    """Of the staff who can own this user's customers, those who work in one of these branches: the only ones
+    who can open (and so own) customers of them."""
+    return staff_for_customers_of(user=user).filter(staff_profile__branch_id__in=branch_ids)
+
+
 def tags_active() -> QuerySet[Tag]:
     return Tag.objects.filter(is_active=True).order_by(Lower("name"))
 
@@ -124,15 +134,19 @@ def customer_360_for_user(*, user, pk: int) -> Customer360:
         customer = qs.get(pk=pk)
     except Customer.DoesNotExist:
         raise Http404 from None
-    year_ago = timezone.localdate() - timedelta(days=365)
+    # The same window as the classification's current value (its first day counts, a day in the future does not).
+    months = ValueMatrixSettings.current().value_months
+    window_start, today = value_window(timezone.localdate(), months)
+    in_window = Q(date__gte=window_start, date__lte=today)
     totals = customer.purchases.aggregate(
         count=Count("pk"),
         revenue=Sum("amount"),
         margin=Sum("margin"),
         last=Max("date"),
-        revenue_12m=Sum("amount", filter=Q(date__gt=year_ago)),
-        count_12m=Count("pk", filter=Q(date__gt=year_ago)),
+        revenue_12m=Sum("amount", filter=in_window),
+        count_12m=Count("pk", filter=in_window),
     )
+    totals["window_months"] = months
     return Customer360(
         customer=customer,
         contacts=list(customer.contacts.all()),
@@ -159,16 +173,14 @@ def visit_plans_for_user(*, user) -> QuerySet[VisitPlan]:
 
 
 def visit_overview_for_user(*, user, as_of: date | None = None, upcoming_days: int = 14) -> dict:
+    """The user's overdue visits and those due in the next ``upcoming_days``, as querysets the page paginates."""
     as_of = as_of or timezone.localdate()
     plans = visit_plans_for_user(user=user)
     return {
-        "overdue": list(plans.filter(next_due__lt=as_of).order_by("next_due", "pk")[:200]),
-        "upcoming": list(
-            plans.filter(next_due__gte=as_of, next_due__lte=as_of + timedelta(days=upcoming_days)).order_by(
-                "next_due", "pk"
-            )[:200]
+        "overdue": plans.filter(next_due__lt=as_of).order_by("next_due", "pk"),
+        "upcoming": plans.filter(next_due__gte=as_of, next_due__lte=as_of + timedelta(days=upcoming_days)).order_by(
+            "next_due", "pk"
         ),
-        "overdue_count": plans.filter(next_due__lt=as_of).count(),
     }
 
 
@@ -278,30 +290,62 @@ class RetentionRow:
 def retention_report_for_user(
     *, user, unit: str = "month", count: int = 6, dimension: str = "none", today: date | None = None
 ) -> list[RetentionRow]:
-    """Retention and churn per period and per branch, quadrant or tier, in one query.
+    """Retention and churn per period and per branch, quadrant or tier, in two queries.
 
-    At a period's start: customers created before it and not churned before it. Churned in the period:
-    those of them whose churn date falls in it. Churned customers keep the quadrant and tier they had
-    when they left (the classification skips them), which is what they are grouped by.
+    At a period's start: customers created before it who were not lost at that moment. Churned in the period:
+    those of them who were lost during it. The current churn is the customer's ``churned_on``; churns the
+    customer was won back from are closed churn episodes, so winning a customer back does not change the
+    figures of past periods. Churned customers keep the quadrant and tier they had when they left (the
+    classification skips them), which is what they are grouped by.
     """
     today = today or timezone.localdate()
     periods = periods_back(today=today, unit=unit, count=count)
     tz = timezone.get_current_timezone()
-    annotations = {}
+    current, past = {}, {}
     for i, (start, end) in enumerate(periods):
         start_at = timezone.make_aware(datetime.combine(start, time.min), tz)
+        # 1. Customers, with their current churn (if any).
         present = Q(created_at__lt=start_at) & (Q(churned_on__isnull=True) | Q(churned_on__gte=start))
-        annotations[f"s{i}"] = Count("pk", filter=present)
-        annotations[f"c{i}"] = Count("pk", filter=present & Q(churned_on__gte=start, churned_on__lt=end))
-    qs = scope_to_user_branch(Customer.objects.all(), user).order_by()
+        current[f"s{i}"] = Count("pk", filter=present)
+        current[f"c{i}"] = Count("pk", filter=present & Q(churned_on__gte=start, churned_on__lt=end))
+        # 2. Churns they were won back from: away at the start (lost before it, won back after it) …
+        existed = Q(customer__created_at__lt=start_at)
+        away = existed & Q(churned_on__lt=start, won_back_on__gt=start)
+        past[f"a{i}"] = Count("pk", filter=away)
+        # … which also takes back a current churn in the period of a customer who was not there at its start;
+        past[f"x{i}"] = Count("pk", filter=away & Q(customer__churned_on__gte=start, customer__churned_on__lt=end))
+        # … and lost in the period, having been there at its start (and not counted by the current churn).
+        away_at_start = ChurnEpisode.objects.filter(
+            customer_id=OuterRef("customer_id"), won_back_on__isnull=False, churned_on__lt=start, won_back_on__gt=start
+        )
+        past[f"c{i}"] = Count(
+            "customer",
+            distinct=True,
+            filter=~Exists(away_at_start)
+            & existed
+            & Q(churned_on__gte=start, churned_on__lt=end)
+            & (Q(customer__churned_on__isnull=True) | Q(customer__churned_on__gte=end)),
+        )
     group_field = DIMENSIONS.get(dimension)
-    rows_by_group = qs.values(group_field).annotate(**annotations) if group_field else [qs.aggregate(**annotations)]
+    customers = scope_to_user_branch(Customer.objects.all(), user).order_by()
+    won_back = scope_to_user_branch(
+        ChurnEpisode.objects.filter(won_back_on__isnull=False), user, field="customer__branch"
+    ).order_by()
+    if group_field:
+        by_group = {row[group_field]: row for row in customers.values(group_field).annotate(**current)}
+        past_by_group = {
+            row[f"customer__{group_field}"]: row for row in won_back.values(f"customer__{group_field}").annotate(**past)
+        }
+    else:
+        by_group = {"": customers.aggregate(**current)}
+        past_by_group = {"": won_back.aggregate(**past)}
     labels = _group_labels(dimension)
     rows = []
-    for data in rows_by_group:
-        group = data.get(group_field, "") if group_field else ""
+    for group, data in by_group.items():
+        extra = past_by_group.get(group, {})
         for i, (start, end) in enumerate(periods):
-            at_start, churned = data[f"s{i}"], data[f"c{i}"]
+            at_start = data[f"s{i}"] - extra.get(f"a{i}", 0)
+            churned = data[f"c{i}"] - extra.get(f"x{i}", 0) + extra.get(f"c{i}", 0)
             retention, churn = retention_figures(at_start, churned)
             rows.append(
                 RetentionRow(
@@ -315,7 +359,7 @@ def retention_report_for_user(
                     unit=unit,
                 )
             )
-    rows.sort(key=lambda r: (r.group, r.start))
+    rows.sort(key=lambda r: (str(r.group), r.start))
     return rows
 
 

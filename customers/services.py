@@ -14,11 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm_site.org.access import access_of, can_access_branch
+from crm_site.org.models import Branch
 from crm_site.org.roles import Role
 
 from . import classification, imports
 from .models import (
     Channel,
+    ChurnEpisode,
     ClassificationRun,
     Contact,
     Customer,
@@ -32,7 +34,8 @@ from .models import (
     ValueMatrixSettings,
     VisitPlan,
 )
-from .permissions import can_log_interaction, can_manage_customer, can_record_visit
+from .permissions import STAFF_WHO_CONTACT_CUSTOMERS, can_log_interaction, can_manage_customer, can_record_visit
+from .phones import normalise_phone
 from .selectors import customer_duplicates, customer_list_for_user, staff_for_customers_of
 from .workflow import CustomerError, check_status_move
 
@@ -41,6 +44,8 @@ Kind = CustomerEvent.Kind
 
 # Fields customer_update may change; the account manager changes by transfer, the status by customer_set_status.
 EDITABLE_FIELDS = ("name", "kind", "company_name", "phone", "email", "address", "source")
+# Visit plans: at least daily, at least once a year (the form's limits too).
+MIN_VISIT_DAYS, MAX_VISIT_DAYS = 1, 366
 
 
 def _person(user) -> str:
@@ -60,11 +65,32 @@ def _log(customer_id: int, kind: str, actor, *, from_value="", to_value="", note
     )
 
 
-def normalise_phone(phone: str) -> str:
-    """Digits (and a leading +) only, so that 138-0013-8000 and 13800138000 are the same number."""
-    phone = (phone or "").strip()
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    return ("+" + digits) if phone.startswith("+") else digits
+def _branch_names(branch_ids) -> str:
+    return ", ".join(Branch.objects.filter(pk__in=list(branch_ids)).order_by("code").values_list("name", flat=True))
+
+
+def _check_details(*, name: str | None = None, kind: str | None = None, phone: str | None = None) -> None:
+    """The rules of a customer record, whichever page or task writes it (the forms say the same)."""
+    if name is not None and not name.strip():
+        raise CustomerError(_("The customer needs a name."))
+    if kind is not None and kind not in Customer.Kind.values:
+        raise CustomerError(_("Choose whether the customer is an individual or a company."))
+    if phone is not None and not phone:
+        raise CustomerError(_("The customer needs a phone number."))
+
+
+def _check_can_own(user, branch_id: int) -> None:
+    """An account manager or visit owner must be active staff who can open the customer (its branch)."""
+    if (
+        user is None
+        or not user.is_active
+        or access_of(user).role not in STAFF_WHO_CONTACT_CUSTOMERS
+        or not can_access_branch(user, branch_id)
+    ):
+        raise CustomerError(
+            _("%(person)s cannot look after customers of %(branch)s: choose active staff of that branch.")
+            % {"person": _person(user) or _("This person"), "branch": _branch_names([branch_id])}
+        )
 
 
 def _manageable(actor, customer_id: int, *, lock: bool = False) -> Customer:
@@ -99,6 +125,9 @@ def customer_create(
     if not can_access_branch(actor, branch_id):
         raise CustomerError(_("You cannot create customers for this branch."))
     phone = normalise_phone(phone)
+    _check_details(name=name, kind=kind, phone=phone)
+    if account_manager_id is not None:
+        _check_can_own(User.objects.filter(pk=account_manager_id).first(), branch_id)
     duplicates = list(customer_duplicates(phone=phone, name=name, company_name=company_name, kind=kind)[:1])
     customer = Customer.objects.create(
         code=uuid.uuid4().hex[:20],
@@ -132,6 +161,7 @@ def customer_update(*, actor, customer_id: int, tags=None, **changes) -> Custome
     customer = _manageable(actor, customer_id, lock=True)
     if "phone" in changes:
         changes["phone"] = normalise_phone(changes["phone"])
+    _check_details(name=changes.get("name"), kind=changes.get("kind"), phone=changes.get("phone"))
     changed = [f for f, v in changes.items() if getattr(customer, f) != (v.strip() if isinstance(v, str) else v)]
     for field_name in changed:
         value = changes[field_name]
@@ -262,12 +292,22 @@ def customer_set_status(*, actor, customer_id: int, status: str, reason: str = "
     if status == Customer.Status.CHURNED and not reason:
         raise CustomerError(_("Say why the customer was lost."))
     old = customer.status
+    today = timezone.localdate()
+    if status == Customer.Status.CHURNED:
+        ChurnEpisode.objects.create(customer=customer, churned_on=today, reason=reason[:300])
+    elif old == Customer.Status.CHURNED:
+        # Won back: the churn episode is closed, not forgotten, so past periods' churn figures stay as reported.
+        won_back = ChurnEpisode.objects.filter(customer=customer, won_back_on__isnull=True).update(won_back_on=today)
+        if not won_back and customer.churned_on:  # lost before churn episodes were recorded
+            ChurnEpisode.objects.create(
+                customer=customer, churned_on=customer.churned_on, won_back_on=today, reason=customer.churn_reason
+            )
     customer.status = status
     customer.at_risk_reason = Customer.AtRiskReason.MANUAL if status == Customer.Status.AT_RISK else ""
     if status == Customer.Status.CHURNED:
-        customer.churn_reason, customer.churned_on = reason[:300], timezone.localdate()
+        customer.churn_reason, customer.churned_on = reason[:300], today
     else:
-        # A won-back customer counts as retained again; the history keeps the churn.
+        # A won-back customer counts as retained again; the churn episode and the history keep the churn.
         customer.churn_reason, customer.churned_on = "", None
     customer.save(update_fields=["status", "at_risk_reason", "churn_reason", "churned_on", "updated_at"])
     _log(customer.pk, Kind.STATUS, actor, from_value=old, to_value=status, note=reason)
@@ -294,9 +334,20 @@ def customers_transfer(*, actor, from_user_id: int, to_user_id: int, reason: str
     qs = customer_list_for_user(user=actor).filter(account_manager_id=from_user_id)
     if customer_ids is not None:
         qs = qs.filter(pk__in=list(customer_ids))
-    ids = list(qs.order_by("pk").values_list("pk", flat=True))
-    if not ids:
+    rows = list(qs.order_by("pk").values_list("pk", "branch_id"))
+    if not rows:
         return 0
+    # A receiving user who cannot open a customer's branch would own customers they cannot see.
+    blocked = {branch_id for _pk, branch_id in rows if not can_access_branch(to_user, branch_id)}
+    if blocked:
+        raise CustomerError(
+            _(
+                "%(person)s works in another branch and could not open the customers of %(branches)s: choose "
+                "someone of that branch, or transfer those customers separately."
+            )
+            % {"person": _person(to_user), "branches": _branch_names(blocked)}
+        )
+    ids = [pk for pk, _branch_id in rows]
     now = timezone.now()
     for start in range(0, len(ids), 5000):  # stays under every database's parameter limit
         chunk = ids[start : start + 5000]
@@ -338,8 +389,13 @@ def visit_plan_set(
     owner = staff_for_customers_of(user=actor).filter(pk=owner_id, is_active=True).first()
     if owner is None:
         raise CustomerError(_("Choose an active member of staff as the owner."))
-    if every_days < 1:
-        raise CustomerError(_("Visit at least every day or more."))
+    _check_can_own(owner, customer.branch_id)
+    if not MIN_VISIT_DAYS <= every_days <= MAX_VISIT_DAYS:
+        raise CustomerError(
+            _("Plan a visit every %(min)s to %(max)s days.") % {"min": MIN_VISIT_DAYS, "max": MAX_VISIT_DAYS}
+        )
+    if channel not in Channel.values:
+        raise CustomerError(_("Choose a channel."))
     old = customer.visit_plans.filter(is_active=True).first()
     if old is not None:
         old.is_active = False

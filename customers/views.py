@@ -4,11 +4,15 @@ The customer 360 page composes several apps, so it lives in the top layer (crm_s
 ``customers:detail`` sends there.
 """
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import DatabaseError, transaction
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -47,14 +51,18 @@ from .selectors import (
     matrix_chart_data,
     matrix_for_user,
     retention_report_for_user,
-    staff_for_customers_of,
+    staff_for_branches,
     tags_active,
     visit_overview_for_user,
     visit_plans_for_user,
 )
+from .tasks import classify_customers_task
 from .workflow import CustomerError
 
+logger = logging.getLogger(__name__)
 PAGE_SIZE = 25
+VISITS_PAGE_SIZE = 50
+TRANSFER_LIST_LIMIT = 500
 User = get_user_model()
 CREATORS = (Role.FRONTLINE, Role.MANAGER, Role.GENERAL_MANAGER)
 SUPERVISORS = (Role.MANAGER, Role.GENERAL_MANAGER)
@@ -70,9 +78,10 @@ def _back(request, customer: Customer):
 
 
 def _managed(request, pk: int) -> Customer:
+    """A customer the user may change; one they may only read answers 404 like an unknown one (STYLE rule 4)."""
     customer = customer_get_for_user(user=request.user, pk=pk)
     if not can_manage_customer(request.user, customer):
-        raise PermissionDenied
+        raise Http404
     return customer
 
 
@@ -278,7 +287,7 @@ def status_change(request, pk: int):
 
 def visit_plan_edit(request, pk: int):
     customer = _managed(request, pk)
-    staff = staff_for_customers_of(user=request.user)
+    staff = staff_for_branches(user=request.user, branch_ids=[customer.branch_id])
     current = customer.visit_plans.filter(is_active=True).first()
     initial = {
         "owner": current.owner_id if current else customer.account_manager_id,
@@ -342,26 +351,39 @@ def visit_record(request, plan_pk: int):
 @role_required(Role.FRONTLINE, *SUPERVISORS)
 def visits(request):
     """Overdue and upcoming visits: one's own for front-line staff, the branch's for managers."""
-    return render(request, "customers/visits.html", visit_overview_for_user(user=request.user))
+    overview = visit_overview_for_user(user=request.user)
+    overdue = Paginator(overview["overdue"], VISITS_PAGE_SIZE).get_page(request.GET.get("overdue_page"))
+    upcoming = Paginator(overview["upcoming"], VISITS_PAGE_SIZE).get_page(request.GET.get("upcoming_page"))
+    return render(
+        request,
+        "customers/visits.html",
+        {
+            "overdue": list(overdue.object_list),
+            "upcoming": list(upcoming.object_list),
+            "overdue_page": overdue,
+            "upcoming_page": upcoming,
+            "overdue_count": overdue.paginator.count,
+        },
+    )
 
 
 @role_required(*SUPERVISORS)
 def transfer(request):
     """Bulk transfer of one account manager's customers to another, when someone leaves or territories change."""
-    staff = staff_for_customers_of(user=request.user)
     visible = customer_list_for_user(user=request.user)
     owners = User.objects.filter(pk__in=visible.exclude(account_manager=None).values("account_manager_id")).order_by(
         "first_name", "last_name", "username"
     )
+    from_id = request.POST.get("from_manager", "") if request.method == "POST" else request.GET.get("from_manager", "")
+    theirs = visible.filter(account_manager_id=from_id) if from_id.isdigit() else visible.none()
+    # Only staff of the branches of these customers can take them (the service refuses anyone else).
+    staff = staff_for_branches(user=request.user, branch_ids=theirs.order_by().values("branch_id").distinct())
     if request.method == "POST":
         form = TransferForm(request.POST, owners=owners, staff=staff)
-        from_id = request.POST.get("from_manager", "")
     else:
-        from_id = request.GET.get("from_manager", "")
         form = TransferForm(initial={"from_manager": from_id}, owners=owners, staff=staff)
-    customers = []
-    if from_id.isdigit():
-        customers = list(visible.filter(account_manager_id=from_id).order_by("name", "pk")[:500])
+    customers = list(theirs.order_by("name", "pk")[:TRANSFER_LIST_LIMIT])
+    customer_count = theirs.count() if len(customers) == TRANSFER_LIST_LIMIT else len(customers)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         chosen = [int(c) for c in request.POST.getlist("customers") if c.isdigit()]
@@ -378,7 +400,11 @@ def transfer(request):
         else:
             messages.success(request, _("%(count)s customers transferred.") % {"count": count})
             return redirect("customers:transfer")
-    return render(request, "customers/transfer.html", {"form": form, "customers": customers, "from_id": from_id})
+    return render(
+        request,
+        "customers/transfer.html",
+        {"form": form, "customers": customers, "customer_count": customer_count, "from_id": from_id},
+    )
 
 
 @role_required(*ANALYSTS)
@@ -410,6 +436,11 @@ def import_confirm(request, pk: int):
         batch = services.transactions_import(actor=request.user, batch_id=pk)
     except CustomerError as exc:
         messages.error(request, str(exc))
+        return redirect("customers:import_preview", pk=pk)
+    except (DatabaseError, ArithmeticError, ValueError):
+        # The service rolled everything back; the rows were checked, so this is a bug or the database: keep the trace.
+        logger.exception("Import %s failed", pk)
+        messages.error(request, _("The import failed and nothing was imported. Please try again or tell support."))
         return redirect("customers:import_preview", pk=pk)
     messages.success(request, _("%(count)s transactions imported.") % {"count": batch.imported_rows})
     return redirect("customers:import_preview", pk=pk)
@@ -469,13 +500,10 @@ def matrix(request):
 @require_POST
 @role_required(Role.GENERAL_MANAGER, Role.ADMIN)
 def classify_now(request):
-    run = services.customers_classify(actor=request.user)
-    services.customers_detect_at_risk()
-    messages.success(
-        request,
-        _("Customers reclassified: %(count)s, %(quadrants)s quadrant and %(tiers)s tier changes.")
-        % {"count": run.customers_classified, "quadrants": run.quadrant_changes, "tiers": run.tier_changes},
-    )
+    """Start a recomputation in the background: at 200,000 customers it takes most of a minute."""
+    user_id = request.user.pk
+    transaction.on_commit(lambda: classify_customers_task.delay(triggered_by_id=user_id))
+    messages.success(request, _("Recomputation started; refresh in a minute."))
     return redirect("customers:matrix")
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from customers.models import (
     Channel,
+    ChurnEpisode,
     Contact,
     Customer,
     CustomerEvent,
@@ -101,7 +102,8 @@ def _create_customers(people: DemoPeople, rng: random.Random) -> None:
     managers_by_branch = {
         "BJ01": [people.users["frontline"], people.users["manager"]],
         "SH01": [people.users["frontline2"], people.users["manager2"]],
-        "GZ01": [],
+        # No demo staff work in Guangzhou; the general manager (who sees every branch) looks after its customers.
+        "GZ01": [people.users["gm"]],
     }
     existing = set(Customer.objects.filter(code__startswith="C").values_list("code", flat=True))
     new = []
@@ -131,6 +133,10 @@ def _create_customers(people: DemoPeople, rng: random.Random) -> None:
             )
         )
     Customer.objects.bulk_create(new)
+    # Databases seeded before Guangzhou had an account manager: give its customers one (a rerun finds none left).
+    Customer.objects.filter(code__startswith="C", account_manager=None, branch__code="GZ01").update(
+        account_manager=people.users["gm"]
+    )
 
 
 def _seed_value_data(people: DemoPeople) -> None:
@@ -244,6 +250,9 @@ def _seed_value_data(people: DemoPeople) -> None:
         [e.customer for e in events], ["status", "at_risk_reason", "churn_reason", "churned_on"], batch_size=500
     )
     CustomerEvent.objects.bulk_create(events)
+    ChurnEpisode.objects.bulk_create(
+        [ChurnEpisode(customer=e.customer, churned_on=e.customer.churned_on, reason=e.note[:300]) for e in events]
+    )
     visit_plans_schedule_defaults()
     # Spread the first visits over the plans' cycles; every third one is late, so overdue lists show something.
     plans = list(VisitPlan.objects.filter(is_active=True).order_by("pk"))

@@ -92,6 +92,42 @@ def test_pareto_tiers_with_ties():
     assert [c.tier for c in fresh(big, mid, tie1, tie2, none)] == ["A", "A", "A", "A", "C"]
 
 
+def test_a_may_also_need_loyalty_and_rating():
+    """Sales 50, 30, 10, 10 (total 100), Pareto 81 %: by share all four are A (bigger share 0, 50, 80, 80 %).
+
+    Latest assessments (loyalty, rating): big (9, 5), mid never assessed, tie1 (7, 4), tie2 (10, no rating).
+    A needs loyalty ≥ 7: mid is not A (no assessment), the rest are. A also needs rating ≥ 4: tie2, tied with
+    tie1 on sales, drops to B (no rating) while tie1 (exactly 7 and 4) stays A. Both unset: all four A again."""
+    big, mid, tie1, tie2 = (CustomerFactory() for _ in range(4))
+    for customer, amount in ((big, 25), (mid, 15), (tie1, 5), (tie2, 5)):
+        buy(customer, amount, IN_WINDOW, count=2)
+    AssessmentFactory(customer=big, loyalty_intent=9, rating=5)
+    AssessmentFactory(customer=tie1, loyalty_intent=7, rating=4)
+    AssessmentFactory(customer=tie2, loyalty_intent=10, rating=None)
+    configure(pareto_percent=81, tier_a_min_loyalty=7)
+    customers_classify(as_of=AS_OF)
+    assert [c.tier for c in fresh(big, mid, tie1, tie2)] == ["A", "B", "A", "A"]
+    configure(tier_a_min_rating=4)
+    customers_classify(as_of=AS_OF)
+    assert [c.tier for c in fresh(big, mid, tie1, tie2)] == ["A", "B", "A", "B"]
+    assert [share_before(c) for c in fresh(tie1, tie2)] == [Decimal("80.00"), Decimal("80.00")]  # tied
+    configure(tier_a_min_loyalty=None, tier_a_min_rating=None)
+    customers_classify(as_of=AS_OF)
+    assert [c.tier for c in fresh(big, mid, tie1, tie2)] == ["A", "A", "A", "A"]
+
+
+def test_a_rating_minimum_alone():
+    """Sales 60, 40 (Pareto 80 %: both A by share, bigger share 0 and 60 %); rating ≥ 5 keeps only the 5."""
+    rated_5, rated_4 = CustomerFactory(), CustomerFactory()
+    buy(rated_5, 30, IN_WINDOW, count=2)
+    buy(rated_4, 20, IN_WINDOW, count=2)
+    AssessmentFactory(customer=rated_5, loyalty_intent=0, rating=5)
+    AssessmentFactory(customer=rated_4, loyalty_intent=10, rating=4)
+    configure(tier_a_min_rating=5)
+    customers_classify(as_of=AS_OF)
+    assert [c.tier for c in fresh(rated_5, rated_4)] == ["A", "B"]
+
+
 def test_a_needs_repeat_purchases_and_b_takes_frequent_or_loyal_customers():
     one_big_order = CustomerFactory()
     buy(one_big_order, 900, IN_WINDOW)  # 90 % of sales, but a single purchase

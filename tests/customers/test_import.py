@@ -159,3 +159,59 @@ def test_import_pages(client, manager, frontline, codes):
     assert Purchase.objects.filter(import_batch=batch).count() == 2
     bad = client.post(reverse("customers:import"), {"file": csv_upload("a,b\n1,2\n")})
     assert bad.status_code == 200 and b"missing" in bad.content
+
+
+def test_amounts_margins_and_dates_must_fit_the_columns(manager, codes):
+    text = "\n".join(
+        [
+            "customer_code,date,amount,margin,product,reference",
+            "C1,2026-03-01,999999999999.99,-999999999999.99,x,",  # 2 good: the largest the columns hold
+            "C1,2026-03-01,1000000000000,,x,",  # 3 amount too large
+            "C1,2026-03-01,5e20,,x,",  # 4 amount too large, written as a power of ten
+            "C1,2026-03-01,100,-1000000000000,x,",  # 5 margin too large (a loss)
+            "C1,1999-12-31,100,,x,",  # 6 before 2000
+            "C1,2000-01-01,100,,x,",  # 7 good
+        ]
+    )
+    batch = transactions_preview(actor=manager, filename="s.csv", records=read_rows(csv_upload(text))).batch
+    assert [r["row"] for r in batch.good_rows] == [2, 7]
+    errors = {e["row"]: " ".join(e["errors"]) for e in batch.errors}
+    assert "amount is larger" in errors[3] and "amount is larger" in errors[4]
+    assert "margin is larger" in errors[5] and "before 2000-01-01" in errors[6]
+    batch = transactions_import(actor=manager, batch_id=batch.pk)
+    assert batch.imported_rows == 2
+    assert Purchase.objects.filter(import_batch=batch, amount=Decimal("999999999999.99")).exists()
+
+
+def test_a_too_large_amount_kept_from_an_older_preview_is_reported_not_a_crash(client, manager, codes):
+    batch = ImportBatch.objects.create(
+        filename="old.csv",
+        total_rows=1,
+        created_by=manager,
+        good_rows=[
+            {"row": 2, "customer_id": codes.pk, "customer_code": "C1", "date": "2026-03-01", "amount": "1e15",
+             "margin": "0", "product": "", "reference": ""}
+        ],
+    )  # fmt: skip
+    client.force_login(manager)
+    response = client.post(reverse("customers:import_confirm", args=[batch.pk]), follow=True)
+    assert response.status_code == 200 and b"amount is larger" in response.content  # reported, not a 500
+    batch.refresh_from_db()
+    assert (batch.status, batch.imported_rows) == ("imported", 0)
+    assert "amount is larger" in " ".join(batch.errors[0]["errors"])
+
+
+def test_confirm_page_does_not_fail_on_a_database_error(client, manager, codes, monkeypatch):
+    from customers import services
+
+    batch = transactions_preview(actor=manager, filename="s.csv", records=read_rows(csv_upload(sample_csv()))).batch
+
+    def fail(**kwargs):
+        raise IntegrityError("numeric field overflow")
+
+    monkeypatch.setattr(services, "transactions_import", fail)
+    client.force_login(manager)
+    response = client.post(reverse("customers:import_confirm", args=[batch.pk]), follow=True)
+    assert response.status_code == 200
+    assert b"nothing was imported" in response.content
+    assert ImportBatch.objects.get(pk=batch.pk).status == "previewed"

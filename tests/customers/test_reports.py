@@ -87,3 +87,89 @@ def test_report_page(client, manager, history):
     assert len(rows) == 6  # two quadrants × the last three months
     assert {r.group for r in rows} == {"High value", "Low value"}
     assert f"{rows[0].retention}%".encode() in response.content
+
+
+def _on(monkeypatch, day: date):
+    """Run the services as if today were ``day`` (noon, local time)."""
+    moment = timezone.make_aware(datetime.combine(day, datetime.min.time().replace(hour=12)))
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+
+
+def test_winning_a_customer_back_does_not_change_past_periods(monkeypatch, manager, branch):
+    from customers.models import ChurnEpisode
+    from customers.services import customer_set_status
+
+    make(branch, date(2026, 1, 1))  # stays
+    lost = make(branch, date(2026, 1, 1))
+    _on(monkeypatch, date(2026, 5, 10))
+    customer_set_status(actor=manager, customer_id=lost.pk, status="churned", reason="price")
+    _on(monkeypatch, date(2026, 7, 20))
+    customer_set_status(actor=manager, customer_id=lost.pk, status="active")
+    monkeypatch.undo()
+
+    rows = retention_report_for_user(user=manager, unit="month", count=5, today=date(2026, 8, 15))
+    assert [(r.label, r.at_start, r.churned) for r in rows] == [
+        ("2026-04", 2, 0),
+        ("2026-05", 2, 1),  # still lost in May, though won back since
+        ("2026-06", 1, 0),  # away for all of June
+        ("2026-07", 1, 0),  # back during July, so not there at its start
+        ("2026-08", 2, 0),
+    ]
+    episode = ChurnEpisode.objects.get(customer=lost)
+    assert (episode.churned_on, episode.won_back_on, episode.reason) == (date(2026, 5, 10), date(2026, 7, 20), "price")
+
+
+def test_a_customer_lost_again_after_a_win_back_counts_once_per_loss(monkeypatch, gm, branch):
+    from customers.services import customer_set_status
+
+    customer = make(branch, date(2026, 1, 1), quadrant="low")
+    for day, status in [
+        (date(2026, 3, 5), "churned"),
+        (date(2026, 4, 20), "active"),
+        (date(2026, 4, 25), "churned"),  # lost again in April, having been away at its start: not counted
+        (date(2026, 6, 1), "active"),
+        (date(2026, 7, 3), "churned"),  # lost again in July, there at its start: counted
+    ]:
+        _on(monkeypatch, day)
+        customer_set_status(actor=gm, customer_id=customer.pk, status=status, reason="r")
+    monkeypatch.undo()
+    rows = retention_report_for_user(user=gm, unit="month", count=6, dimension="quadrant", today=date(2026, 7, 15))
+    assert [(r.label, r.at_start, r.churned) for r in rows if r.group == "Low value"] == [
+        ("2026-02", 1, 0),
+        ("2026-03", 1, 1),
+        ("2026-04", 0, 0),
+        ("2026-05", 0, 0),
+        ("2026-06", 1, 0),  # won back on 1 June, the first day: there at its start, like one lost that day
+        ("2026-07", 1, 1),
+    ]
+
+
+def test_a_customer_churned_before_episodes_were_recorded_keeps_its_churn_when_won_back(manager, branch):
+    from customers.services import customer_set_status
+
+    lost = make(branch, date(2026, 1, 1), churned=date(2026, 5, 10))  # no episode: written before they existed
+    customer_set_status(actor=manager, customer_id=lost.pk, status="active")
+    rows = retention_report_for_user(user=manager, unit="month", count=1, today=date(2026, 5, 20))
+    assert [(r.at_start, r.churned) for r in rows] == [(1, 1)]
+
+
+def test_the_data_migration_rebuilds_churn_episodes_from_the_history(branch):
+    import importlib
+
+    from django.apps import apps
+
+    from customers.models import ChurnEpisode, CustomerEvent
+
+    migration = importlib.import_module("customers.migrations.0006_churn_episodes_from_history")
+    back = make(branch, date(2026, 1, 1))
+    still_lost = make(branch, date(2026, 1, 1), churned=date(2026, 6, 2))
+    at = [timezone.make_aware(datetime(2026, m, 10, 12)) for m in (3, 4)]
+    CustomerEvent.objects.create(customer=back, kind="status", from_value="active", to_value="churned", note="price",
+                                 created_at=at[0])  # fmt: skip
+    CustomerEvent.objects.create(customer=back, kind="status", from_value="churned", to_value="active",
+                                 created_at=at[1])  # fmt: skip
+    migration.forwards(apps, None)
+    assert set(ChurnEpisode.objects.values_list("customer_id", "churned_on", "won_back_on", "reason")) == {
+        (back.pk, date(2026, 3, 10), date(2026, 4, 10), "price"),
+        (still_lost.pk, date(2026, 6, 2), None, "lost"),
+    }

@@ -246,3 +246,98 @@ def test_default_plans_follow_the_quadrant_and_tier(frontline, branch):
     assert not VisitPlan.objects.filter(customer__in=[plain_low, nobody]).exists()
     assert VisitPlan.objects.get(customer=planned).every_days == 7
     assert visit_plans_schedule_defaults(as_of=date(2026, 6, 1)) == 0
+
+
+def test_a_general_manager_cannot_transfer_to_staff_of_another_branch(gm, frontline, frontline_other, branch):
+    """The receiving account manager must be able to open the customers, or they are orphaned (404 for their owner)."""
+    customers = CustomerFactory.create_batch(2, branch=branch, account_manager=frontline)
+    with pytest.raises(CustomerError, match="could not open the customers of Beijing"):
+        customers_transfer(actor=gm, from_user_id=frontline.pk, to_user_id=frontline_other.pk, reason="离职")
+    assert set(Customer.objects.filter(account_manager=frontline)) == set(customers)
+    assert not CustomerEvent.objects.filter(kind="transferred").exists()
+    colleague = staff(Role.FRONTLINE, branch, username="colleague")
+    assert customers_transfer(actor=gm, from_user_id=frontline.pk, to_user_id=colleague.pk, reason="离职") == 2
+
+
+def test_transfer_names_the_branches_the_receiver_cannot_open(gm, frontline, branch, other_branch):
+    CustomerFactory(branch=branch, account_manager=frontline)
+    elsewhere = CustomerFactory(branch=other_branch, account_manager=frontline)
+    colleague = staff(Role.FRONTLINE, branch, username="colleague")
+    with pytest.raises(CustomerError, match="Shanghai") as refused:
+        customers_transfer(actor=gm, from_user_id=frontline.pk, to_user_id=colleague.pk, reason="r")
+    assert "Beijing" not in str(refused.value)
+    # The customers of the colleague's branch alone may go.
+    others = Customer.objects.filter(branch=branch).values_list("pk", flat=True)
+    assert (
+        customers_transfer(
+            actor=gm, from_user_id=frontline.pk, to_user_id=colleague.pk, reason="r", customer_ids=list(others)
+        )
+        == 1
+    )
+    assert Customer.objects.get(pk=elsewhere.pk).account_manager == frontline
+
+
+def test_a_visit_plan_owner_must_be_able_to_open_the_customer(gm, frontline, frontline_other, customer):
+    with pytest.raises(CustomerError, match="Beijing"):
+        visit_plan_set(
+            actor=gm, customer_id=customer.pk, owner_id=frontline_other.pk, every_days=30, next_due=date(2026, 1, 1)
+        )
+    assert not VisitPlan.objects.exists()
+    plan = visit_plan_set(
+        actor=gm, customer_id=customer.pk, owner_id=frontline.pk, every_days=30, next_due=date(2026, 1, 1)
+    )
+    assert plan.owner == frontline
+
+
+@pytest.mark.parametrize("every_days", [0, -5, 367, 1000])
+def test_visit_plan_interval_limits(manager, frontline, customer, every_days):
+    with pytest.raises(CustomerError, match="1 to 366"):
+        visit_plan_set(
+            actor=manager, customer_id=customer.pk, owner_id=frontline.pk, every_days=every_days, next_due=date.today()
+        )
+    assert not VisitPlan.objects.exists()
+
+
+@pytest.mark.parametrize("every_days", [1, 366])
+def test_visit_plan_interval_bounds_are_allowed(manager, frontline, customer, every_days):
+    plan = visit_plan_set(
+        actor=manager, customer_id=customer.pk, owner_id=frontline.pk, every_days=every_days, next_due=date.today()
+    )
+    assert plan.every_days == every_days
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"name": "  "}, "needs a name"),
+        ({"kind": "alien"}, "individual or a company"),
+        ({"phone": " - "}, "needs a phone number"),
+    ],
+)
+def test_create_and_update_enforce_the_record_rules(manager, branch, changes, message):
+    details = {"name": "王芳", "phone": "13800138000", "kind": "individual", **changes}
+    with pytest.raises(CustomerError, match=message):
+        customer_create(actor=manager, branch_id=branch.pk, **details)
+    assert not Customer.objects.exists()
+    customer = CustomerFactory(branch=branch, name="Before", phone="13900000000")
+    with pytest.raises(CustomerError, match=message):
+        customer_update(actor=manager, customer_id=customer.pk, **changes)
+    customer.refresh_from_db()
+    assert (customer.name, customer.kind, customer.phone) == ("Before", "individual", "13900000000")
+    assert not customer.events.exists()
+
+
+def test_create_checks_the_account_manager(manager, frontline, frontline_other, admin_user, branch):
+    retired = staff(Role.FRONTLINE, branch, username="retired", is_active=False)
+    for refused in (frontline_other, admin_user, retired):  # another branch, not customer-facing, inactive
+        with pytest.raises(CustomerError, match="cannot look after customers of Beijing"):
+            customer_create(
+                actor=manager, name="王芳", phone="13800138000", branch_id=branch.pk, account_manager_id=refused.pk
+            )
+    with pytest.raises(CustomerError):
+        customer_create(actor=manager, name="王芳", phone="13800138000", branch_id=branch.pk, account_manager_id=999999)
+    assert not Customer.objects.exists()
+    customer = customer_create(
+        actor=manager, name="王芳", phone="13800138000", branch_id=branch.pk, account_manager_id=frontline.pk
+    )
+    assert customer.account_manager == frontline

@@ -31,6 +31,17 @@ def world(customer, frontline):
     return {"customer": customer, "contact": contact, "plan": plan}
 
 
+# Views anyone may open but only for customers they may change: the others answer 404, like an unknown customer.
+GATED_BY_CUSTOMER = {
+    "customers:edit",
+    "customers:assessment",
+    "customers:visit_plan",
+    "customers:contact_add",
+    "customers:contact_deactivate",
+    "customers:status",
+    "customers:visit_plan_stop",
+}
+
 # name, method, url args from the world, POST data, roles that succeed, success status
 VIEWS = [
     ("customers:list", "get", lambda w: [], None, ALL, 200),
@@ -76,7 +87,8 @@ def test_every_view_by_every_role(client, users_by_role, world, role, name, meth
     client.force_login(users_by_role[role])
     url = reverse(name, args=args(world))
     response = client.get(url) if method == "get" else client.post(url, data)
-    assert response.status_code == (ok if role in allowed else 403)
+    forbidden = 404 if name in GATED_BY_CUSTOMER else 403
+    assert response.status_code == (ok if role in allowed else forbidden)
 
 
 @pytest.mark.parametrize(
@@ -102,8 +114,8 @@ def test_a_front_line_colleague_may_read_and_log_but_not_edit(client, world, bra
     client.force_login(colleague)
     customer = world["customer"]
     assert client.get(reverse("customer_360", args=[customer.pk])).status_code == 200
-    assert client.get(reverse("customers:edit", args=[customer.pk])).status_code == 403
-    assert client.post(reverse("customers:status", args=[customer.pk]), {"status": "at_risk"}).status_code == 403
+    assert client.get(reverse("customers:edit", args=[customer.pk])).status_code == 404
+    assert client.post(reverse("customers:status", args=[customer.pk]), {"status": "at_risk"}).status_code == 404
     response = client.post(
         reverse("customers:interaction_log", args=[customer.pk]), {"channel": "im", "summary": "微信"}
     )
@@ -119,7 +131,9 @@ def test_list_scoping_search_and_filters(client, frontline, gm, branch, other_br
     client.force_login(frontline)
     page = client.get(reverse("customers:list")).context["page"]
     assert {c.name for c in page.object_list} == {"王芳", "Zed"}
-    assert [c.name for c in client.get(reverse("customers:list"), {"q": "0000111"}).context["page"]] == ["王芳"]
+    # 王芳 is not frontline's customer: her phone shows masked, so a fragment must not find it, the whole number may.
+    assert list(client.get(reverse("customers:list"), {"q": "0000111"}).context["page"]) == []
+    assert [c.name for c in client.get(reverse("customers:list"), {"q": "138-0000-1111"}).context["page"]] == ["王芳"]
     assert [c.name for c in client.get(reverse("customers:list"), {"mine": "true"}).context["page"]] == ["Zed"]
     client.force_login(gm)
     page = client.get(reverse("customers:list"), {"quadrant": "high", "tier": "A"}).context["page"]
@@ -360,11 +374,40 @@ def test_matrix_page_counts_filters_and_click_through(client, gm, manager, branc
     assert sum(q["count"] for q in client.get(reverse("customers:matrix")).context["quadrants"]) == 3
 
 
-def test_recompute_from_the_matrix_page(client, admin_user, customer):
+def test_recompute_from_the_matrix_page_is_queued_after_commit(
+    client, admin_user, customer, monkeypatch, django_capture_on_commit_callbacks
+):
+    from customers import tasks
+    from customers.models import ClassificationRun
+
+    queued = []
+    monkeypatch.setattr(tasks.classify_customers_task, "delay", lambda **kwargs: queued.append(kwargs))
     client.force_login(admin_user)
-    response = client.post(reverse("customers:classify_now"), follow=True)
-    assert b"Customers reclassified: 1" in response.content
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(reverse("customers:classify_now"), follow=True)
+    assert len(callbacks) == 1 and queued == [{"triggered_by_id": admin_user.pk}]
+    assert b"Recomputation started; refresh in a minute." in response.content
+    assert not ClassificationRun.objects.exists()  # nothing ran in the request
+    # What the worker does with the message (run here, eagerly):
+    run_id = tasks.classify_customers_task(**queued[0])
+    run = ClassificationRun.objects.get()
+    assert (run.pk, run.triggered_by, run.customers_classified) == (run_id, admin_user, 1)
     assert Customer.objects.get(pk=customer.pk).quadrant == "low"
+    page = client.get(reverse("customers:matrix"))
+    assert b'data-testid="run-info"' in page.content  # the last run's time shows
+
+
+def test_the_classify_task_is_safe_to_run_twice(customer):
+    from customers.models import ClassificationChange, ClassificationRun
+    from customers.tasks import classify_customers_task
+
+    buy(customer, 500, date(2026, 6, 1))
+    classify_customers_task(as_of="2026-06-30")
+    changes = ClassificationChange.objects.count()
+    classify_customers_task(as_of="2026-06-30")
+    assert ClassificationRun.objects.count() == 2
+    assert ClassificationRun.objects.order_by("pk").last().as_of == date(2026, 6, 30)
+    assert ClassificationChange.objects.count() == changes  # the second run changes nothing
 
 
 def test_output_is_escaped(client, frontline, branch):
@@ -415,3 +458,121 @@ def test_visit_record_link_only_for_those_who_may(client, world, manager, branch
         client.force_login(user)
         content = client.get(reverse("customer_360", args=[plan.customer_id])).content.decode()
         assert (url in content) is shown
+
+
+def test_transfer_page_offers_only_staff_who_can_open_the_customers(client, gm, frontline, frontline_other, branch):
+    colleague = staff(Role.FRONTLINE, branch, username="colleague")
+    CustomerFactory.create_batch(2, branch=branch, account_manager=frontline)
+    client.force_login(gm)
+    page = client.get(reverse("customers:transfer"), {"from_manager": frontline.pk})
+    offered = set(page.context["form"].fields["to_manager"].queryset)
+    assert colleague in offered and frontline_other not in offered
+    response = client.post(
+        reverse("customers:transfer"),
+        {"from_manager": frontline.pk, "to_manager": frontline_other.pk, "reason": "离职", "scope": "all"},
+    )
+    assert response.status_code == 200 and response.context["form"].errors  # not a valid choice
+    assert Customer.objects.filter(account_manager=frontline).count() == 2
+
+
+def test_visit_plan_page_offers_only_staff_of_the_customers_branch(client, gm, frontline, frontline_other, world):
+    client.force_login(gm)
+    page = client.get(reverse("customers:visit_plan", args=[world["customer"].pk]))
+    offered = set(page.context["form"].fields["owner"].queryset)
+    assert frontline in offered and frontline_other not in offered
+
+
+def test_transfer_page_shows_the_true_count_when_the_list_is_cut(client, manager, frontline, branch, monkeypatch):
+    from customers import views
+
+    monkeypatch.setattr(views, "TRANSFER_LIST_LIMIT", 2)
+    CustomerFactory.create_batch(3, branch=branch, account_manager=frontline)
+    client.force_login(manager)
+    page = client.get(reverse("customers:transfer"), {"from_manager": frontline.pk})
+    assert len(page.context["customers"]) == 2 and page.context["customer_count"] == 3
+    assert "3 customers" in page.content.decode() and b'data-testid="transfer-list-cut"' in page.content
+    monkeypatch.setattr(views, "TRANSFER_LIST_LIMIT", 500)
+    page = client.get(reverse("customers:transfer"), {"from_manager": frontline.pk})
+    assert page.context["customer_count"] == 3 and b"transfer-list-cut" not in page.content
+
+
+def test_matrix_counts_equal_the_counts_of_the_linked_lists(client, gm, branch, other_branch):
+    import html
+    import re
+
+    from customers.models import ValueMatrixSettings
+
+    ValueMatrixSettings.objects.filter(pk=1).update(threshold_mode="absolute", current_threshold=1000)
+    big = [CustomerFactory(branch=branch, name=f"Big {i}") for i in range(3)]
+    for customer in big:
+        buy(customer, 5000, timezone.localdate(), count=2)
+    buy(CustomerFactory(branch=other_branch), 10, timezone.localdate())
+    customers_classify()
+    # Lost after classification: keeps its quadrant, but the matrix no longer counts it.
+    Customer.objects.filter(pk=big[0].pk).update(status="churned", churn_reason="lost", churned_on=timezone.localdate())
+    client.force_login(gm)
+    for params in ({}, {"branch": branch.pk}, {"tier": "A"}):
+        page = client.get(reverse("customers:matrix"), params)
+        links = re.findall(r'href="([^"]*)"[^>]*>See these customers', page.content.decode())
+        assert len(links) == 4
+        for q, link in zip(page.context["quadrants"], links, strict=True):
+            listed = client.get(html.unescape(link)).context["page"].paginator.count
+            assert listed == q["count"], (params, q["code"], link)
+    assert {q["code"]: q["count"] for q in client.get(reverse("customers:matrix")).context["quadrants"]}[
+        "secondary"
+    ] == 2
+
+
+def test_visits_are_paginated_not_cut(client, manager, frontline, branch, monkeypatch):
+    from customers import views
+
+    monkeypatch.setattr(views, "VISITS_PAGE_SIZE", 2)
+    today = timezone.localdate()
+    late = [
+        VisitPlanFactory(customer=CustomerFactory(branch=branch), owner=frontline, next_due=today - timedelta(days=d))
+        for d in (5, 4, 3)
+    ]
+    soon = [
+        VisitPlanFactory(customer=CustomerFactory(branch=branch), owner=frontline, next_due=today + timedelta(days=d))
+        for d in (1, 2, 3)
+    ]
+    client.force_login(manager)
+    first = client.get(reverse("customers:visits"))
+    assert (first.context["overdue"], first.context["upcoming"]) == (late[:2], soon[:2])
+    assert first.context["overdue_count"] == 3 and first.context["upcoming_page"].paginator.count == 3
+    content = first.content.decode()
+    assert "?overdue_page=2" in content and "?upcoming_page=2" in content
+    second = client.get(reverse("customers:visits"), {"overdue_page": 2, "upcoming_page": 1})
+    assert (second.context["overdue"], second.context["upcoming"]) == (late[2:], soon[:2])
+    assert "upcoming_page=1&amp;overdue_page=1" in second.content.decode()  # the other list keeps its page
+
+
+def test_a_phone_fragment_finds_only_numbers_the_user_sees_in_full(client, frontline, manager, admin_user, branch):
+    """Otherwise a user who sees 138****1111 could find the hidden digits one search at a time."""
+    CustomerFactory(branch=branch, name="Mine", phone="13800002222", account_manager=frontline)
+    CustomerFactory(branch=branch, name="Theirs", phone="13800001111", account_manager=manager)
+
+    def found(user, q):
+        client.force_login(user)
+        return {c.name for c in client.get(reverse("customers:list"), {"q": q}).context["page"]}
+
+    assert found(frontline, "0000") == {"Mine"}
+    assert found(frontline, "138 0000 1111") == {"Theirs"}  # the whole number, in any format
+    assert found(manager, "0000") == {"Mine", "Theirs"}  # managers see every number in full
+    assert found(admin_user, "0000") == set()  # administrators see masked numbers
+    assert found(admin_user, "13800001111") == {"Theirs"}
+    assert found(admin_user, "Mine") == {"Mine"}  # names are still found by fragment
+
+
+def test_360_page_totals_use_the_configured_window(client, manager, customer):
+    from customers.models import ValueMatrixSettings
+
+    today = timezone.localdate()
+    buy(customer, 100, today - timedelta(days=20))
+    buy(customer, 10, today - timedelta(days=100))  # outside a 3-month window, inside 12 months
+    ValueMatrixSettings.objects.filter(pk=1).update(value_months=3)
+    client.force_login(manager)
+    response = client.get(reverse("customer_360", args=[customer.pk]))
+    totals = response.context["data"].totals
+    assert (totals["count_12m"], totals["revenue_12m"], totals["count"]) == (1, 100, 2)
+    assert b"Last 3 months: 1 purchases" in response.content
