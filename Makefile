@@ -4,15 +4,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test e2e lint migrate seed messages bench clean
+.PHONY: run test e2e lint migrate seed messages constraints bench clean
 
-$(VENV)/.runtime: requirements.txt
+# constraints.txt pins every transitive dependency too, so a fresh clone installs what was tested.
+$(VENV)/.runtime: requirements.txt constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --disable-pip-version-check -q -r requirements.txt
+	$(PIP) install --disable-pip-version-check -q -r requirements.txt -c constraints.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
-	$(PIP) install --disable-pip-version-check -q -r requirements-dev.txt
+$(VENV)/.dev: requirements.txt requirements-dev.txt constraints.txt $(VENV)/.runtime
+	$(PIP) install --disable-pip-version-check -q -r requirements-dev.txt -c constraints.txt
 	touch $@
 
 migrate: $(VENV)/.runtime
@@ -39,6 +40,12 @@ e2e: $(VENV)/.dev
 messages: $(VENV)/.dev
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete -i ".venv/*" -i "var/*" -i "static/*" -i "tests/*" -i "bench/*"
 	$(PY) manage.py compilemessages -l zh_Hans -i .venv -i var
+
+# After changing a requirements file and installing it into .venv: pin what is installed now
+# (polib is a translator's helper, not a dependency).
+constraints:
+	{ sed -n '1,2p' constraints.txt; $(PIP) freeze --disable-pip-version-check --exclude polib; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 bench: $(VENV)/.dev
 	$(PY) -m bench.run

@@ -1,6 +1,8 @@
 """What /healthz reports: each part answers ok or the error it met, never an exception."""
 
+from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from .celery import app as celery_app
 from .models import WorkerProbe
@@ -27,9 +29,15 @@ def broker_status() -> dict:
 
 
 def worker_status() -> dict:
-    """When a worker last answered a probe (informational: it does not fail the check)."""
+    """When a worker last answered a probe, and "ok" if that was within two probe intervals.
+
+    Informational: it does not fail the check, since the web answers while workers restart.
+    """
     try:
         last = WorkerProbe.objects.filter(answered_at__isnull=False).order_by("-answered_at").first()
     except Exception as exc:  # noqa: BLE001
-        return {"last_seen": None, "error": exc.__class__.__name__}
-    return {"last_seen": last.answered_at.isoformat() if last else None}
+        return {"ok": False, "last_seen": None, "error": exc.__class__.__name__}
+    if last is None:
+        return {"ok": False, "last_seen": None}
+    recent = timezone.now() - last.answered_at <= 2 * settings.WORKER_PROBE_INTERVAL
+    return {"ok": recent, "last_seen": last.answered_at.isoformat()}

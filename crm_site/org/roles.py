@@ -15,46 +15,92 @@ class Role(models.TextChoices):
 ROLE_PRECEDENCE = [Role.ADMIN, Role.GENERAL_MANAGER, Role.MANAGER, Role.FRONTLINE]
 COMPANY_WIDE_ROLES = frozenset({Role.ADMIN, Role.GENERAL_MANAGER})
 
-# Model permissions per role, as "app_label.codename". The admin role configures the system
-# through the Django admin; the other roles work through the app's own pages and access gates.
+
+def _perms(app_label: str, verbs: tuple[str, ...], *models: str) -> list[str]:
+    return [f"{app_label}.{verb}_{model}" for model in models for verb in verbs]
+
+
+# What every role reads through its pages (scoped to a branch or not by the access helpers, not here).
+_DAILY_WORK = [
+    *_perms("org", ("view",), "branch", "department"),
+    *_perms(
+        "customers",
+        ("view",),
+        "customer",
+        "contact",
+        "interaction",
+        "purchase",
+        "visitplan",
+        "customerevent",
+        "potentialassessment",
+        "tag",
+    ),
+    *_perms(
+        "complaints",
+        ("view",),
+        "complaint",
+        "resolutionplan",
+        "remedy",
+        "plandecision",
+        "customerresponse",
+        "revisit",
+        "attachment",
+        "timelineevent",
+        "extension",
+        "category",
+        "cannedphrase",
+    ),
+]
+# What managers and the general manager also read: value matrix, retention, staff, SLA and thresholds.
+_OVERSIGHT = [
+    *_perms("org", ("view",), "staffprofile"),
+    *_perms(
+        "customers",
+        ("view",),
+        "valuematrixsettings",
+        "quadrantpolicy",
+        "classificationrun",
+        "classificationchange",
+        "churnepisode",
+        "importbatch",
+    ),
+    *_perms("complaints", ("view",), "slapolicy", "businesscalendar", "holiday", "complaintsettings"),
+]
+
+# Model permissions per role, as "app_label.codename": only view for the working roles, whose writes
+# go through the app's services and access gates; the admin role configures the system through the
+# Django admin (add/change on configuration, delete only for holidays).
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.FRONTLINE: [],
-    Role.MANAGER: [],
-    Role.GENERAL_MANAGER: [],
+    Role.FRONTLINE: _DAILY_WORK,
+    Role.MANAGER: [*_DAILY_WORK, *_OVERSIGHT],
+    Role.GENERAL_MANAGER: [*_DAILY_WORK, *_OVERSIGHT],
     Role.ADMIN: [
-        "org.add_branch",
-        "org.change_branch",
-        "org.view_branch",
-        "org.add_department",
-        "org.change_department",
-        "org.view_department",
-        "org.add_staffprofile",
-        "org.change_staffprofile",
-        "org.view_staffprofile",
-        "auth.add_user",
-        "auth.change_user",
-        "auth.view_user",
+        *_perms("org", ("add", "change", "view"), "branch", "department", "staffprofile"),
+        *_perms("auth", ("add", "change", "view"), "user"),
         "auth.view_group",
-        *[
-            f"complaints.{verb}_{model}"
-            for model in ("category", "slapolicy", "businesscalendar", "holiday", "cannedphrase")
-            for verb in ("add", "change", "view")
-        ],
+        *_perms(
+            "complaints",
+            ("add", "change", "view"),
+            "category",
+            "slapolicy",
+            "businesscalendar",
+            "holiday",
+            "cannedphrase",
+        ),
         "complaints.delete_holiday",
-        "complaints.change_complaintsettings",
-        "complaints.view_complaintsettings",
-        *[
-            f"customers.{verb}_{model}"
-            for model in ("valuematrixsettings", "quadrantpolicy", "tag")
-            for verb in ("change", "view")
-        ],
+        *_perms("complaints", ("change", "view"), "complaintsettings"),
+        *_perms("customers", ("change", "view"), "valuematrixsettings", "quadrantpolicy", "tag"),
         "customers.add_tag",
+        "customers.view_classificationrun",
     ],
 }
 
 
 def sync_role_permissions(sender=None, using="default", apps=None, **kwargs) -> None:
-    """Give each role group exactly the permissions listed in ROLE_PERMISSIONS (post_migrate)."""
+    """Give each role group exactly the permissions listed in ROLE_PERMISSIONS.
+
+    A post_migrate handler, not a data migration: permissions only exist once every app has migrated.
+    """
     if apps is None:
         from django.apps import apps as global_apps
 

@@ -188,14 +188,32 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# /healthz calls the worker "ok" when it answered a probe within two intervals.
+WORKER_PROBE_INTERVAL = timedelta(seconds=env.int("WORKER_PROBE_INTERVAL_SECONDS", default=300))
 CELERY_BEAT_SCHEDULE = {
-    "worker-probe": {"task": "crm_site.tasks.send_worker_probe", "schedule": 300.0},
+    "worker-probe": {"task": "crm_site.tasks.send_worker_probe", "schedule": WORKER_PROBE_INTERVAL.total_seconds()},
 }
+
+
+def _no_traceback_for_client_errors(record) -> bool:
+    """A 403 or 404 is an answer, not a fault: log its one line, not the exception's traceback."""
+    if getattr(record, "status_code", 500) < 500:
+        record.exc_info = None
+        record.exc_text = None
+    return True
+
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"no_client_error_traceback": {"()": lambda: _no_traceback_for_client_errors}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        # Django's own config gives "django" a DEBUG-only console handler and lets it propagate to
+        # ours too, so every line came twice in development and through mail_admins in production.
+        "django": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO"), "propagate": False},
+        "django.request": {"filters": ["no_client_error_traceback"]},
+        "django.db.backends": {"level": "INFO"},
+    },
 }

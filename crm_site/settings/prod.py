@@ -1,4 +1,10 @@
-"""Production: no default secret, HTTPS only, hashed static files. Passes `check --deploy`."""
+"""Production: no default secret, HTTPS only, hashed static files. Passes `check --deploy`.
+
+No silent fallback either: the SQLite file and the filesystem broker of base.py are for one machine,
+so production refuses to start without DATABASE_URL and CELERY_BROKER_URL.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .base import env
@@ -6,6 +12,16 @@ from .base import env
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")  # No default: refuse to start without one.
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+
+for _name, _example in (
+    ("DATABASE_URL", "postgres://crm:PASSWORD@db-host:5432/crm"),
+    ("CELERY_BROKER_URL", "redis://redis-host:6379/0"),
+):
+    if not env.str(_name, default=""):
+        raise ImproperlyConfigured(
+            f"Set the {_name} environment variable (e.g. {_example}): production does not fall back to "
+            "SQLite or the filesystem broker."
+        )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -1,4 +1,7 @@
+from html.parser import HTMLParser
+
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from crm_site.org.roles import Role
@@ -80,3 +83,80 @@ def test_home_shows_the_complaint_queue_of_the_role(client, frontline, manager, 
     assert (counts["open"], counts["mine"]) == (1, 0)
     client.force_login(frontline_other)
     assert client.get(reverse("home")).context["complaint_counts"]["open"] == 0
+
+
+NAV_BY_ROLE = {
+    Role.FRONTLINE: ["home", "complaints:list", "complaints:create", "customers:list", "customers:visits"],
+    Role.MANAGER: [
+        "home",
+        "complaints:list",
+        "complaints:create",
+        "complaints:approvals",
+        "customers:list",
+        "customers:visits",
+        "customers:matrix",
+        "customers:retention",
+    ],
+    Role.GENERAL_MANAGER: [
+        "home",
+        "complaints:list",
+        "complaints:approvals",
+        "customers:list",
+        "customers:visits",
+        "customers:matrix",
+        "customers:retention",
+    ],
+    Role.ADMIN: ["home", "complaints:list", "customers:list", "customers:matrix", "customers:retention", "admin:index"],
+}
+
+
+class _NavLinks(HTMLParser):
+    """(href, text) of each link in the rendered main navigation."""
+
+    def __init__(self):
+        super().__init__()
+        self.links: list[list[str]] = []
+        self._depth = 0  # Nesting inside <ul data-testid="nav">.
+        self._in_link = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "ul" and (self._depth or attrs.get("data-testid") == "nav"):
+            self._depth += 1
+        elif tag == "a" and self._depth:
+            self._in_link = True
+            self.links.append([attrs["href"], ""])
+
+    def handle_endtag(self, tag):
+        if tag == "ul" and self._depth:
+            self._depth -= 1
+        elif tag == "a":
+            self._in_link = False
+
+    def handle_data(self, data):
+        if self._in_link:
+            self.links[-1][1] += data
+
+
+def _rendered_nav(client, language: str) -> list[tuple[str, str]]:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    parser = _NavLinks()
+    parser.feed(response.content.decode())
+    return [(href, " ".join(text.split())) for href, text in parser.links]
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_sees_exactly_its_links_in_english_and_chinese(client, users_by_role, role):
+    client.force_login(users_by_role[role])
+    expected_hrefs = [reverse(name) for name in NAV_BY_ROLE[role]]
+
+    english = _rendered_nav(client, "en")
+    assert [href for href, _ in english] == expected_hrefs
+    assert all(label for _, label in english)
+
+    chinese = _rendered_nav(client, "zh-hans")
+    assert [href for href, _ in chinese] == expected_hrefs
+    untranslated = [label for (_, label), (_, en) in zip(chinese, english, strict=True) if label == en]
+    assert untranslated == []

@@ -1,5 +1,7 @@
 """Run the web server, a Celery worker and Celery beat together; one Ctrl-C stops all three."""
 
+import ctypes
+import ctypes.util
 import os
 import signal
 import subprocess
@@ -12,6 +14,25 @@ from django.core.management.base import BaseCommand
 from crm_site.demo import DEMO_PASSWORD
 from crm_site.demo.org import USERS
 from crm_site.services import worker_probe_send
+
+PR_SET_PDEATHSIG = 1  # From <linux/prctl.h>.
+
+
+def _die_with_parent(parent_pid: int):
+    """A preexec_fn: the kernel sends the child SIGTERM when run_stack dies, even by SIGKILL (Linux only)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc_name = ctypes.util.find_library("c")
+    if libc_name is None:
+        return None
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+
+    def preexec() -> None:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent_pid:  # The parent died before prctl took effect.
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
 
 
 class Command(BaseCommand):
@@ -45,7 +66,6 @@ class Command(BaseCommand):
                 "crm_site",
                 "beat",
                 "--loglevel=INFO",
-                f"--schedule={settings.VAR_DIR / 'celerybeat-schedule'}",
             ],
         }
         children: dict[str, subprocess.Popen] = {}
@@ -55,16 +75,20 @@ class Command(BaseCommand):
             nonlocal stopping
             stopping = True
 
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
-        for name, cmd in commands.items():
-            # Own process group: the terminal's Ctrl-C reaches us, and we stop the children in order.
-            children[name] = subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR, start_new_session=True)  # noqa: S603 - fixed argv
-
-        # A first round trip through the broker, so /healthz shows the worker answering at once.
-        worker_probe_send()
-        self._banner(host, port)
+        # SIGHUP: the terminal was closed. The children are in their own sessions, so only we hear it.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, stop)
+        preexec = _die_with_parent(os.getpid())
         try:
+            for name, cmd in commands.items():
+                # Own session: the terminal's Ctrl-C reaches only us, and we stop the children in order.
+                children[name] = subprocess.Popen(  # noqa: S603 - fixed argv
+                    cmd, env=env, cwd=settings.BASE_DIR, start_new_session=True, preexec_fn=preexec
+                )
+
+            # A first round trip through the broker, so /healthz shows the worker answering at once.
+            worker_probe_send()
+            self._banner(host, port)
             while not stopping:
                 for name, child in children.items():
                     if child.poll() is not None:

@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from crm_site.demo import DEMO_PASSWORD, seed_all
@@ -7,7 +8,15 @@ from crm_site.demo import DEMO_PASSWORD, seed_all
 class Command(BaseCommand):
     help = "Create or complete the demo data (idempotent: safe to run again)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help=_("Seed even with DEBUG off (never on a real production site).")
+        )
+
+    def handle(self, *args, force: bool = False, **options):
+        # The demo admin's password is published in the README: never create it on a production site by accident.
+        if not settings.DEBUG and not force:
+            raise CommandError(_("DEBUG is off: refusing to create demo users with the published password (--force)."))
         counts = seed_all()
         self.stdout.write(
             self.style.SUCCESS(
