@@ -1,8 +1,18 @@
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from crm_site.org.roles import Role
 
 from .factories import BranchFactory, CustomerFactory, staff
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request in Chinese leaves Chinese active in the thread."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
