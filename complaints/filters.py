@@ -59,8 +59,11 @@ class ComplaintFilter(django_filters.FilterSet):
         label=_("Received to"),
         widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"}),
     )
-    archived = django_filters.BooleanFilter(
-        field_name="is_archived", label=_("Archived"), widget=django_filters.widgets.BooleanWidget
+    archived = django_filters.ChoiceFilter(
+        choices=[("no", _("Not archived")), ("yes", _("Archived only"))],
+        method="filter_archived",
+        label=_("Archived"),
+        empty_label=_("Any"),
     )
 
     class Meta:
@@ -103,6 +106,9 @@ class ComplaintFilter(django_filters.FilterSet):
 
     def filter_due(self, qs, name, value):
         return qs.filter(overdue_filter() if value == "overdue" else due_soon_filter())
+
+    def filter_archived(self, qs, name, value):
+        return qs.filter(is_archived=value == "yes")
 
     def filter_mine(self, qs, name, value):
         if value and self.user is not None:

@@ -280,3 +280,18 @@ def test_the_timeline_reads_in_the_readers_language(w):
     with translation.override("zh-hans"):
         chinese = timeline_summary(event)
     assert chinese and "rejected" not in chinese and "Manager" not in chinese
+
+
+def test_the_list_filters_archived_complaints(client, w):
+    archived = _closed(w)
+    services.complaint_archive(actor=w.manager, complaint_id=archived.pk, expected_version=version(archived))
+    closed = _closed(w)
+    client.force_login(w.manager)
+    url = reverse("complaints:list")
+
+    def listed(**params):
+        return {c.pk for c in client.get(url, {"step": "closed", **params}).context["page"].object_list}
+
+    assert listed() == {archived.pk, closed.pk}
+    assert listed(archived="yes") == {archived.pk}
+    assert listed(archived="no") == {closed.pk}
