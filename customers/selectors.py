@@ -123,10 +123,17 @@ def customer_interactions(*, customer: Customer, limit: int = RECENT) -> list[In
     return list(customer.interactions.select_related("staff", "visit_plan").order_by("-occurred_at", "-pk")[:limit])
 
 
-def customer_360_for_user(*, user, pk: int) -> Customer360:
-    """One customer with everything its 360 page shows, in a fixed number of queries."""
+def customer_360_for_user(*, user, pk: int, beyond_branch: bool = False) -> Customer360:
+    """One customer with everything its 360 page shows, in a fixed number of queries.
+
+    ``beyond_branch``: the caller has established that the user may read this customer although it belongs
+    to another branch (the top layer grants it to staff handling one of the customer's complaints)."""
     qs = (
-        customer_list_for_user(user=user)
+        (
+            Customer.objects.select_related("branch", "account_manager")
+            if beyond_branch and access_of(user).role
+            else customer_list_for_user(user=user)
+        )
         .select_related("latest_assessment__assessed_by", "possible_duplicate_of")
         .prefetch_related("tags", Prefetch("contacts", queryset=Contact.objects.filter(is_active=True)))
     )
