@@ -18,7 +18,7 @@ def home(request):
 def healthz(request):
     database = health.database_status()
     broker = health.broker_status()
-    worker = health.worker_status() if database["ok"] else {"last_seen": None}
+    worker = health.worker_status() if database["ok"] else {"ok": False, "last_seen": None}
     ok = database["ok"] and broker["ok"]
     payload = {"status": "ok" if ok else "error", "database": database, "broker": broker, "worker": worker}
     return JsonResponse(payload, status=200 if ok else 503)
