@@ -8,7 +8,7 @@ from django.utils import timezone
 from crm_site.org.access import access_of, scope_to_user_branch
 from crm_site.org.roles import Role
 from customers.models import Customer
-from customers.services import normalise_phone
+from customers.phones import normalise_phone
 
 from .models import Complaint, PlanStatus, ResolutionPlan, Severity, SlaPolicy, TimelineEvent
 from .workflow import Step
