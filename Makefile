@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test e2e lint migrate seed messages constraints bench clean
+.PHONY: run test test-slow e2e lint migrate seed messages constraints bench clean
 
 # constraints.txt pins every transitive dependency too, so a fresh clone installs what was tested.
 $(VENV)/.runtime: requirements.txt constraints.txt
@@ -29,9 +29,13 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The unit suite (under two minutes); the tests that start real processes run with `make test-slow`.
 test: lint
 	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest -m "not e2e" -n 2 --create-db
+	$(VENV)/bin/pytest -m "not e2e and not slow" -n 2 --create-db
+
+test-slow: $(VENV)/.dev
+	$(VENV)/bin/pytest -m "slow and not e2e" -n 2 --create-db
 
 # Browser tests: need Debian's chromium (apt-get install chromium fonts-wqy-microhei).
 e2e: $(VENV)/.dev

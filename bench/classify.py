@@ -98,13 +98,14 @@ def generate(*, customers: int, transactions: int, rows: list) -> None:
         with measured(rows, f"generate {customers:,} customers") as result:
             cursor.execute(
                 f"""
-                INSERT INTO {customer} (code, name, kind, company_name, phone, email, address, branch_id,
+                INSERT INTO {customer} (code, name, kind, company_name, phone, phone_e164, email, address, branch_id,
                     account_manager_id, status, churn_reason, at_risk_reason, source, current_value, window_sales,
                     window_purchases, quadrant, tier, created_at, updated_at)
                 SELECT %s || lpad(g::text, 9, '0'),
                        'Bench customer ' || g,
                        CASE WHEN g %% 7 = 0 THEN 'company' ELSE 'individual' END,
-                       '', '13' || lpad(((g::bigint * 7919) %% 1000000000)::text, 9, '0'), '', '',
+                       '', '13' || lpad(((g::bigint * 7919) %% 1000000000)::text, 9, '0'),
+                       '+8613' || lpad(((g::bigint * 7919) %% 1000000000)::text, 9, '0'), '', '',  -- every 13x is valid
                        (%s::bigint[])[1 + g %% %s],
                        CASE WHEN g %% 10 = 0 THEN NULL ELSE (%s::bigint[])[1 + g %% %s] END,
                        'active', '', '', 'bench', 0, 0, 0, '', '',

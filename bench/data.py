@@ -46,6 +46,7 @@ from complaints.workflow import SIX_STEPS, Step
 from crm_site.org.models import Branch, Department, StaffProfile
 from crm_site.org.roles import Role
 from customers.models import Customer, Quadrant, Tag, Tier
+from customers.phones import phone_e164
 
 from . import (
     BRANCH_PREFIX,
@@ -303,6 +304,7 @@ def _customer(i: int, rng: random.Random, branches, frontline_by_branch, now) ->
         kind=Customer.Kind.COMPANY if is_company else Customer.Kind.INDIVIDUAL,
         company_name=company if is_company or rng.random() < 0.3 else "",
         phone=f"139{i + 1:08d}",
+        phone_e164=phone_e164(f"139{i + 1:08d}"),
         email=f"c{i + 1:07d}@bench.example.com",
         address=f"{city}市 基准路 {rng.randint(1, 999)} 号",
         branch=branch,

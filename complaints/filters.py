@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from crm_site.org.access import access_of
 from crm_site.org.models import Branch
 from crm_site.org.roles import Role
+from customers.phones import same_phone
 
 from .models import Category, Complaint, Severity
 from .selectors import due_soon_filter, overdue_filter
@@ -96,7 +97,7 @@ class ComplaintFilter(django_filters.FilterSet):
             Q(number__icontains=value)
             | Q(customer__name__icontains=value)
             | Q(customer__code__iexact=value)
-            | Q(customer__phone=value)
+            | same_phone("customer__phone_e164", value)
             | Q(customer_words__icontains=value)
             | Q(product__icontains=value)
         )

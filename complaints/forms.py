@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from crm_site.org.forms_fields import NOTE_MAX_LENGTH, STATEMENT_MAX_LENGTH, SUMMARY_MAX_LENGTH, limit_length
 from crm_site.org.models import Department
 from customers.models import Customer
 
@@ -62,9 +63,16 @@ class IntakeForm(forms.Form):
     occurred_at = forms.DateTimeField(label=_("When it happened"), widget=DATETIME_LOCAL)
     location = forms.CharField(label=_("Where"), max_length=200, required=False)
     product = forms.CharField(label=_("Product / order"), max_length=200, required=False)
-    customer_words = forms.CharField(label=_("In the customer's own words"), widget=forms.Textarea(attrs={"rows": 4}))
+    customer_words = forms.CharField(
+        label=_("In the customer's own words"),
+        max_length=STATEMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
     customer_request = forms.CharField(
-        label=_("What the customer asks for"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("What the customer asks for"),
+        max_length=NOTE_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.filter(is_active=True))
     severity = forms.ChoiceField(
@@ -96,9 +104,17 @@ class IntakeForm(forms.Form):
 
 class StepForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
+    text_limits: dict[str, int] = {}  # the model's TextFields have no max_length: the form sets one
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, max_length in self.text_limits.items():
+            limit_length(self.fields[name], max_length)
 
 
 class ListenForm(StepForm):
+    text_limits = {"customer_words": STATEMENT_MAX_LENGTH, "key_points": NOTE_MAX_LENGTH}
+
     class Meta:
         model = Complaint
         fields = ["customer_words", "key_points"]
@@ -107,6 +123,7 @@ class ListenForm(StepForm):
 
 class ShareForm(StepForm):
     emotional_state = forms.ChoiceField(label=_("Emotional state"), choices=EmotionalState.choices)
+    text_limits = {"empathy_given": NOTE_MAX_LENGTH}
 
     class Meta:
         model = Complaint
@@ -119,6 +136,7 @@ class ProblemForm(StepForm):
     department = forms.ModelChoiceField(
         label=_("Responsible department"), queryset=Department.objects.filter(is_active=True)
     )
+    text_limits = {"root_cause": NOTE_MAX_LENGTH}
 
     class Meta:
         model = Complaint
@@ -138,11 +156,13 @@ class ConfirmForm(VersionForm):
         choices=[("customer", _("The customer confirms")), ("company", _("The company confirms"))],
         widget=forms.HiddenInput,
     )
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        label=_("Notes"), max_length=NOTE_MAX_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class PlanForm(VersionForm):
-    summary = forms.CharField(label=_("Plan"), widget=forms.Textarea(attrs={"rows": 3}))
+    summary = forms.CharField(label=_("Plan"), max_length=SUMMARY_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
     deadline = forms.DateField(label=_("Carried out by"), widget=DATE_INPUT)
 
     def clean_deadline(self):
@@ -164,13 +184,17 @@ class RemedyForm(forms.Form):
         return data
 
 
-RemedyFormSet = forms.formset_factory(RemedyForm, extra=3, max_num=10)
+# validate_max: without it max_num only caps the blank forms shown, and a post may carry up to 1,010 remedies.
+RemedyFormSet = forms.formset_factory(RemedyForm, extra=3, max_num=10, validate_max=True)
 
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))], widget=forms.HiddenInput)
     comment = forms.CharField(
-        label=_("Comment (required to reject)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Comment (required to reject)"),
+        max_length=NOTE_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def clean(self):
@@ -182,7 +206,12 @@ class DecisionForm(forms.Form):
 
 class ResponseForm(forms.Form):
     outcome = forms.ChoiceField(label=_("The customer"), choices=CustomerResponse.Outcome.choices)
-    notes = forms.CharField(label=_("What the customer said"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        label=_("What the customer said"),
+        max_length=NOTE_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def clean(self):
         data = super().clean()
@@ -210,15 +239,32 @@ class RevisitForm(VersionForm):
     )
     signed_off = forms.BooleanField(label=_("The customer signed off (签字认可)"), required=False)
     prevention_measure = forms.CharField(
-        label=_("Prevention measure"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Prevention measure"),
+        max_length=NOTE_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2, "data-phrase-target": "1"})
+        label=_("Notes"),
+        max_length=NOTE_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "data-phrase-target": "1"}),
     )
     reopen_to = forms.ChoiceField(
         label=_("If not satisfied, reopen at"),
         choices=[(Step.ACTION, Step.ACTION.label), (Step.PROBLEM, Step.PROBLEM.label)],
     )
+
+    def clean(self):
+        data = super().clean()
+        # The same rule as the service: a satisfied customer's revisit carries the sign-off and the prevention.
+        outcome, score = data.get("outcome"), data.get("score")
+        if outcome and score and Revisit(outcome=outcome, score=score).is_satisfied:
+            if not data.get("signed_off"):
+                self.add_error("signed_off", _("The customer is satisfied: record their sign-off (签字认可)."))
+            if not data.get("prevention_measure", "").strip():
+                self.add_error("prevention_measure", _("The customer is satisfied: say how this will be prevented."))
+        return data
 
 
 class AssignForm(VersionForm):
@@ -234,7 +280,11 @@ class AssignForm(VersionForm):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2, "data-phrase-target": "1"}))
+    text = forms.CharField(
+        label=_("Note"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2, "data-phrase-target": "1"}),
+    )
     customer_facing = forms.BooleanField(label=_("Told to the customer"), required=False)
 
 
@@ -252,13 +302,17 @@ class ExtensionForm(VersionForm):
         return value
 
     reason = forms.CharField(
-        label=_("Reason (e.g. rain, snow, supplier delay)"), widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason (e.g. rain, snow, supplier delay)"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class CloseForm(VersionForm):
     reason = forms.CharField(
-        label=_("Why close without the customer's satisfaction?"), widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Why close without the customer's satisfaction?"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -266,4 +320,4 @@ class ReopenForm(VersionForm):
     to_step = forms.ChoiceField(
         label=_("Reopen at"), choices=[(Step.ACTION, Step.ACTION.label), (Step.PROBLEM, Step.PROBLEM.label)]
     )
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("Reason"), max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2}))

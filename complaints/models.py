@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from crm_site.org.models import Branch, Department
 from customers.models import Customer
 
-from .workflow import OPEN_STEPS, Step
+from .workflow import OPEN_STEPS, PlanStatus, Step  # PlanStatus lives beside its transition table
 
 User = settings.AUTH_USER_MODEL
 
@@ -245,8 +245,7 @@ class ComplaintQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(step=Step.CLOSED)
 
-    def overdue(self, now=None):
-        return self.open().filter(resolution_due_at__lt=now or timezone.now())
+    # Overdue and due soon: complaints.selectors.overdue_filter / due_soon_filter, the one definition of each.
 
 
 class Complaint(models.Model):
@@ -366,16 +365,6 @@ class Complaint(models.Model):
     @cached_property
     def last_revisit(self) -> "Revisit | None":
         return self.revisits.order_by("-pk").first()
-
-
-class PlanStatus(models.TextChoices):
-    PENDING_MANAGER = "pending_manager", _("Waiting for the manager")
-    PENDING_GM = "pending_gm", _("Waiting for the general manager")
-    APPROVED = "approved", _("Approved, waiting for the customer")
-    REJECTED = "rejected", _("Rejected")
-    AGREED = "agreed", _("Agreed with the customer")
-    REFUSED = "refused", _("Refused by the customer")
-    SUPERSEDED = "superseded", _("Replaced by a newer plan")
 
 
 class ResolutionPlan(models.Model):

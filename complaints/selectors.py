@@ -2,22 +2,27 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from crm_site.org.access import access_of, scope_to_user_branch
+from crm_site.org.policy import visible_or_404
 from crm_site.org.roles import Role
 from customers.models import Customer
-from customers.phones import normalise_phone
+from customers.phones import same_phone
 
-from .models import Complaint, PlanStatus, ResolutionPlan, Severity, SlaPolicy, TimelineEvent
+from .models import Attachment, Complaint, PlanStatus, Remedy, ResolutionPlan, Severity, SlaPolicy, TimelineEvent
 from .workflow import Step
 
 
 def complaint_list_for_user(*, user) -> QuerySet[Complaint]:
     """Complaints the user may see (their branch, or all for company-wide roles), ready for a list page."""
-    qs = scope_to_user_branch(Complaint.objects.all(), user)
-    return qs.select_related("customer", "branch", "category", "handler", "first_responder", "department")
+    return scope_to_user_branch(_complaints(), user)
+
+
+def _complaints() -> QuerySet[Complaint]:
+    return Complaint.objects.select_related(
+        "customer", "branch", "category", "handler", "first_responder", "department"
+    )
 
 
 def intake_customers() -> QuerySet[Customer]:
@@ -32,19 +37,35 @@ def intake_customer_search(*, q: str, limit: int = 10) -> list[Customer]:
     q = q.strip()
     if not q:
         return []
-    digits = normalise_phone(q)
-    condition = Q(name__icontains=q) | Q(company_name__icontains=q) | Q(code__iexact=q)
-    if digits:
-        condition |= Q(phone=q) | Q(phone=digits)
+    condition = Q(name__icontains=q) | Q(company_name__icontains=q) | Q(code__iexact=q) | same_phone("phone_e164", q)
     return list(intake_customers().filter(condition).order_by("name", "pk")[:limit])
 
 
 def complaint_get_for_user(*, user, pk: int) -> Complaint:
     """The access gate for one complaint: unknown and forbidden both raise 404."""
-    try:
-        return complaint_list_for_user(user=user).get(pk=pk)
-    except Complaint.DoesNotExist:
-        raise Http404 from None
+    complaint = Complaint.objects.select_related("customer", "branch").filter(pk=pk).first()
+    return visible_or_404(user, "complaint.view", complaint)
+
+
+def plan_get_for_user(*, user, pk: int) -> ResolutionPlan:
+    """A resolution plan, through its complaint's gate."""
+    plan = ResolutionPlan.objects.select_related("complaint").filter(pk=pk).first()
+    visible_or_404(user, "complaint.view", plan.complaint if plan else None)
+    return plan
+
+
+def remedy_get_for_user(*, user, pk: int) -> Remedy:
+    """A remedy, through its complaint's gate."""
+    remedy = Remedy.objects.select_related("plan__complaint").filter(pk=pk).first()
+    visible_or_404(user, "complaint.view", remedy.plan.complaint if remedy else None)
+    return remedy
+
+
+def attachment_get_for_user(*, user, pk: int) -> Attachment:
+    """An evidence file, through its complaint's gate."""
+    attachment = Attachment.objects.select_related("complaint").filter(pk=pk).first()
+    visible_or_404(user, "complaint.view", attachment.complaint if attachment else None)
+    return attachment
 
 
 def complaint_detail_for_user(*, user, pk: int) -> Complaint:
@@ -53,7 +74,7 @@ def complaint_detail_for_user(*, user, pk: int) -> Complaint:
         "remedies", "decisions__decided_by", "responses__recorded_by"
     )
     qs = (
-        complaint_list_for_user(user=user)
+        _complaints()
         .select_related("repeat_of")
         .prefetch_related(
             Prefetch("plans", queryset=plans),
@@ -64,10 +85,7 @@ def complaint_detail_for_user(*, user, pk: int) -> Complaint:
             "repeats",
         )
     )
-    try:
-        complaint = qs.get(pk=pk)
-    except Complaint.DoesNotExist:
-        raise Http404 from None
+    complaint = visible_or_404(user, "complaint.view", qs.filter(pk=pk).first())
     # Serve current_plan / last_revisit from the prefetched rows instead of new queries.
     all_plans = sorted(complaint.plans.all(), key=lambda p: p.pk, reverse=True)
     complaint.current_plan = next((p for p in all_plans if p.status != PlanStatus.SUPERSEDED), None)

@@ -11,12 +11,14 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm_site.org.access import access_of, can_access_branch
+from crm_site.org.access import access_of
 from crm_site.org.models import Department
-from crm_site.org.roles import Role
+from crm_site.org.policy import can
 from customers.models import Customer
+from customers.services import CustomerError, customer_create
 
 from . import sla
+from .actions import Action, NotAllowed, require
 from .models import (
     Attachment,
     Category,
@@ -33,8 +35,19 @@ from .models import (
     Severity,
     TimelineEvent,
 )
-from .permissions import SUPERVISORS, WORKERS, Action, require
-from .workflow import Move, StaleForm, Step, StepIncomplete, WorkflowError, check_move, missing_for_step, next_step
+from .workflow import (
+    Move,
+    PlanMove,
+    StaleForm,
+    Step,
+    StepIncomplete,
+    WorkflowError,
+    check_move,
+    check_plan_move,
+    missing_for_step,
+    next_step,
+    plan_can_be_replaced,
+)
 
 Kind = TimelineEvent.Kind
 
@@ -112,7 +125,15 @@ def _move(complaint: Complaint, dst: Step, move: Move, actor, note: str = "", da
     _log(complaint, kind, actor, note, from_step=src, to_step=dst, data=data)
     if move == Move.REOPEN:
         # The plan that did not satisfy the customer is kept on record; a new one must be agreed.
-        complaint.plans.exclude(status=PlanStatus.SUPERSEDED).update(status=PlanStatus.SUPERSEDED)
+        for plan in complaint.plans.select_for_update().exclude(status=PlanStatus.SUPERSEDED):
+            _plan_move(plan, PlanStatus.SUPERSEDED, PlanMove.REOPEN)
+
+
+def _plan_move(plan: ResolutionPlan, dst: PlanStatus, move: PlanMove, fields: tuple[str, ...] = ()) -> None:
+    """The only place a plan's status changes: checked against the plan's transition table."""
+    check_plan_move(plan.status, dst, move)
+    plan.status = dst
+    plan.save(update_fields=["status", *fields])
 
 
 REOPEN_FIELDS = [
@@ -153,7 +174,7 @@ def complaint_number_next(*, year: int) -> str:
 
 @dataclass
 class Intake:
-    customer: Customer
+    customer: Customer | None  # None only on the way into complaint_create_with_new_customer
     channel: str
     occurred_at: datetime
     customer_words: str
@@ -172,10 +193,9 @@ def complaint_create(*, actor, intake: Intake, files=()) -> Complaint:
     if intake.occurred_at > now + timedelta(minutes=5):
         raise WorkflowError(_("The complaint cannot have happened in the future."))
     # The customer record is company-wide; the complaint belongs to the branch that received it (首问责任).
-    access = access_of(actor)
-    if access.role not in WORKERS or access.branch_id is None:
-        raise WorkflowError(_("Only front-line staff and managers of a branch register complaints."))
-    branch_id = access.branch_id
+    if not can(actor, "complaint.create"):
+        raise NotAllowed(_("Only front-line staff and managers of a branch register complaints."))
+    branch_id = access_of(actor).branch_id
     response_due, resolution_due = sla.due_times(branch_id=branch_id, severity=intake.severity, start=now)
     window = ComplaintSettings.current().repeat_window_days
     earlier = (
@@ -209,6 +229,29 @@ def complaint_create(*, actor, intake: Intake, files=()) -> Complaint:
     for f in files:
         _attach(complaint, f, actor)
     return complaint
+
+
+@dataclass
+class NewCustomer:
+    name: str
+    phone: str
+
+
+@transaction.atomic
+def complaint_create_with_new_customer(*, actor, intake: Intake, new_customer: NewCustomer, files=()) -> Complaint:
+    """A walk-in or caller we have no record of: the customer is created in the receiving branch, then the
+    complaint; both or neither."""
+    try:
+        customer = customer_create(
+            actor=actor,
+            name=new_customer.name,
+            phone=new_customer.phone,
+            branch_id=access_of(actor).branch_id,
+        )
+    except CustomerError as exc:
+        raise WorkflowError(str(exc)) from exc
+    intake.customer = customer
+    return complaint_create(actor=actor, intake=intake, files=files)
 
 
 def _attach(complaint: Complaint, uploaded, actor) -> Attachment:
@@ -315,9 +358,7 @@ def complaint_assign(
     """Give the case to a handler (and department); the first responder stays the owner of record."""
     complaint = _lock(complaint_id, expected_version)
     require(actor, Action.ASSIGN, complaint)
-    if handler is not None and (
-        access_of(handler).role not in WORKERS or not can_access_branch(handler, complaint.branch_id)
-    ):
+    if handler is not None and not can(handler, "complaint.work", complaint):
         raise WorkflowError(_("The handler must be front-line staff or a manager of the complaint's branch."))
     complaint.handler, complaint.department = handler, department
     names = ", ".join(str(x) for x in (handler and (handler.get_full_name() or handler.username), department) if x)
@@ -364,13 +405,14 @@ def plan_submit(
     if deadline < timezone.localdate():
         raise WorkflowError(_("The plan's deadline cannot be in the past."))
     current = complaint.current_plan
-    if current is not None:
+    if not plan_can_be_replaced(current):
         if current.status in (PlanStatus.PENDING_MANAGER, PlanStatus.PENDING_GM):
             raise WorkflowError(_("The current plan is still waiting for approval."))
         if current.status == PlanStatus.AGREED:
             raise WorkflowError(_("The customer agreed to the current plan: carry it out."))
-        current.status = PlanStatus.SUPERSEDED
-        current.save(update_fields=["status"])
+        raise WorkflowError(_("The approved plan waits for the customer's answer: record it first."))
+    if current is not None:
+        _plan_move(current, PlanStatus.SUPERSEDED, PlanMove.REPLACE)
     total = sum((r.amount for r in remedies), Decimal("0"))
     threshold = ComplaintSettings.current().gm_compensation_threshold
     plan = ResolutionPlan.objects.create(
@@ -395,18 +437,19 @@ def plan_decide(*, actor, plan_id: int, approve: bool, comment: str = "") -> Pla
     # Lock order everywhere: the complaint, then its plan (no deadlock with plan_submit).
     complaint = _lock(ResolutionPlan.objects.values_list("complaint_id", flat=True).get(pk=plan_id))
     plan = ResolutionPlan.objects.select_for_update().get(pk=plan_id)
-    if access_of(actor).role not in SUPERVISORS or not can_access_branch(actor, complaint.branch_id):
+    plan.complaint = complaint
+    if not can(actor, "plan.decide", ResolutionPlan(complaint=complaint)):
         require(actor, Action.DECIDE_MANAGER, complaint)  # Refused: not a decider of this branch.
+    if plan.submitted_by_id == actor.pk:
+        raise NotAllowed(_("You proposed this plan: another manager or the general manager decides on it."))
     level = {
         PlanStatus.PENDING_MANAGER: PlanDecision.Level.MANAGER,
         PlanStatus.PENDING_GM: PlanDecision.Level.GENERAL_MANAGER,
     }.get(plan.status)
     if level is None:
         raise WorkflowError(_("This plan was already decided."))
-    if plan.submitted_by_id == actor.pk:
-        raise WorkflowError(_("You proposed this plan: another manager or the general manager decides on it."))
     require(actor, Action.DECIDE_MANAGER if level == PlanDecision.Level.MANAGER else Action.DECIDE_GM, complaint)
-    if access_of(actor).role == Role.GENERAL_MANAGER:
+    if can(actor, "plan.decide_gm", plan):
         # The general manager may step in for the branch manager; theirs is the higher approval.
         level = PlanDecision.Level.GENERAL_MANAGER
     if not approve and not comment.strip():
@@ -419,13 +462,12 @@ def plan_decide(*, actor, plan_id: int, approve: bool, comment: str = "") -> Pla
     except IntegrityError:
         raise WorkflowError(_("This plan was already decided.")) from None
     if not approve:
-        plan.status = PlanStatus.REJECTED
+        _plan_move(plan, PlanStatus.REJECTED, PlanMove.REJECT)
     elif level == PlanDecision.Level.MANAGER and plan.needs_gm:
-        plan.status = PlanStatus.PENDING_GM
+        _plan_move(plan, PlanStatus.PENDING_GM, PlanMove.APPROVE)
     else:
-        plan.status = PlanStatus.APPROVED
         plan.approved_amount = plan.total_amount
-    plan.save(update_fields=["status", "approved_amount"])
+        _plan_move(plan, PlanStatus.APPROVED, PlanMove.APPROVE, fields=("approved_amount",))
     _log(complaint, Kind.DECISION, actor, comment.strip(), data={"level": level, "approved": approve})
     _save(complaint, [])
     return decision
@@ -445,10 +487,10 @@ def plan_record_response(*, actor, plan_id: int, outcome: str, notes: str = "") 
         raise WorkflowError(_("Note what the customer said."))
     response = CustomerResponse.objects.create(plan=plan, outcome=outcome, notes=notes.strip(), recorded_by=actor)
     if outcome == CustomerResponse.Outcome.ACCEPTED:
-        plan.status = PlanStatus.AGREED
+        _plan_move(plan, PlanStatus.AGREED, PlanMove.ACCEPT)
     elif outcome == CustomerResponse.Outcome.REFUSED:
-        plan.status = PlanStatus.REFUSED
-    plan.save(update_fields=["status"])
+        _plan_move(plan, PlanStatus.REFUSED, PlanMove.REFUSE)
+    # A counter-offer leaves the plan approved: a new plan answering it may replace it.
     _log(complaint, Kind.RESPONSE, actor, notes.strip(), data={"outcome": outcome}, internal=False)
     _save(complaint, [])
     return response
@@ -483,7 +525,10 @@ def revisit_record(
     notes: str = "",
     reopen_to: str = Step.ACTION,
 ) -> Revisit:
-    """Record the revisit; a score of 2 or less, or "not resolved", reopens the case with the reason."""
+    """Record the revisit; a score of 2 or less, or "not resolved", reopens the case with the reason.
+
+    A satisfied customer signs off and a prevention measure is recorded with the same revisit, so the case
+    can close; a satisfied revisit without them is refused rather than kept as one that cannot close it."""
     complaint = _lock(complaint_id, expected_version)
     require(actor, Action.WORK, complaint)
     if complaint.step != Step.SATISFY:
@@ -492,15 +537,22 @@ def revisit_record(
         raise WorkflowError(_("Choose the outcome of the revisit."))
     if not 1 <= int(score) <= 5:
         raise WorkflowError(_("Satisfaction is scored from 1 to 5."))
-    revisit = Revisit.objects.create(
+    revisit = Revisit(
         complaint=complaint,
         outcome=outcome,
-        score=score,
+        score=int(score),
         signed_off=signed_off,
-        prevention_measure=prevention_measure,
+        prevention_measure=prevention_measure.strip(),
         notes=notes,
         recorded_by=actor,
     )
+    if revisit.is_satisfied:
+        missing = [_("the customer's sign-off")] if not signed_off else []
+        if not revisit.prevention_measure:
+            missing.append(_("a prevention measure"))
+        if missing:
+            raise WorkflowError(_("A satisfied revisit also records: %(missing)s.") % {"missing": "; ".join(missing)})
+    revisit.save()
     _log(
         complaint,
         Kind.REVISIT,

@@ -3,18 +3,18 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from crm_site.org.access import access_of, role_required
-from crm_site.org.roles import Role
-from customers.services import CustomerError, customer_create
+from crm_site.org.access import access_of
+from crm_site.org.policy import allowed
+from crm_site.org.throttle import LOOKUP_MIN_LENGTH, throttle_lookups
 
 from . import services
+from .actions import Action, allowed_actions
 from .filters import SORTS, ComplaintFilter
 from .forms import (
     STEP_FORMS,
@@ -33,23 +33,27 @@ from .forms import (
     RevisitForm,
     VersionForm,
 )
-from .models import Attachment, CannedPhrase, PlanStatus, Remedy, ResolutionPlan, Severity
-from .permissions import Action, allowed_actions
+from .models import CannedPhrase, PlanStatus, Severity
+from .rules import WORKER_ROLES
 from .selectors import (
     annotate_due_flags,
     annotate_repeat_flag,
     approval_queue_for_user,
+    attachment_get_for_user,
     complaint_detail_for_user,
     complaint_get_for_user,
     complaint_list_for_user,
     intake_customer_search,
     intake_customers,
+    plan_get_for_user,
+    remedy_get_for_user,
 )
-from .workflow import SIX_STEPS, StaleForm, Step, WorkflowError, missing_for_step
+from .workflow import SIX_STEPS, StaleForm, Step, WorkflowError, missing_for_step, plan_can_be_replaced
 
 PAGE_SIZE = 25
 
 
+@allowed("complaint.list")
 def complaint_list(request):
     qs = annotate_due_flags(annotate_repeat_flag(complaint_list_for_user(user=request.user))).annotate(
         severity_rank=Case(
@@ -80,39 +84,33 @@ def complaint_list(request):
     )
 
 
-@role_required(Role.FRONTLINE, Role.MANAGER)
+@allowed("complaint.create")
 def complaint_create(request):
     customers = intake_customers()
     form = IntakeForm(request.POST or None, request.FILES or None, customers=customers)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        intake = services.Intake(
+            customer=data["customer"],
+            channel=data["channel"],
+            occurred_at=data["occurred_at"],
+            customer_words=data["customer_words"],
+            category=data["category"],
+            severity=data["severity"],
+            priority=data["priority"],
+            customer_request=data["customer_request"],
+            location=data["location"],
+            product=data["product"],
+        )
         try:
-            with transaction.atomic():
-                customer = data["customer"]
-                if customer is None:
-                    customer = customer_create(
-                        actor=request.user,
-                        name=data["new_customer_name"],
-                        phone=data["new_customer_phone"],
-                        branch_id=access_of(request.user).branch_id,
-                    )
-                complaint = services.complaint_create(
-                    actor=request.user,
-                    intake=services.Intake(
-                        customer=customer,
-                        channel=data["channel"],
-                        occurred_at=data["occurred_at"],
-                        customer_words=data["customer_words"],
-                        category=data["category"],
-                        severity=data["severity"],
-                        priority=data["priority"],
-                        customer_request=data["customer_request"],
-                        location=data["location"],
-                        product=data["product"],
-                    ),
-                    files=data["evidence"],
+            if intake.customer is None:
+                new = services.NewCustomer(name=data["new_customer_name"], phone=data["new_customer_phone"])
+                complaint = services.complaint_create_with_new_customer(
+                    actor=request.user, intake=intake, new_customer=new, files=data["evidence"]
                 )
-        except (WorkflowError, CustomerError) as exc:
+            else:
+                complaint = services.complaint_create(actor=request.user, intake=intake, files=data["evidence"])
+        except WorkflowError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Complaint %(number)s registered.") % {"number": complaint.number})
@@ -123,17 +121,19 @@ def complaint_create(request):
                     % {"number": complaint.repeat_of.number},
                 )
             return redirect("complaints:detail", pk=complaint.pk)
-    selected = form["customer"].value()
-    chosen = customers.filter(pk=selected).first() if selected and str(selected).isdigit() else None
+    chosen = form.cleaned_data.get("customer") if form.is_bound else None  # the field checked the id
     return render(request, "complaints/complaint_form.html", {"form": form, "chosen_customer": chosen})
 
 
 @require_GET
-@role_required(Role.FRONTLINE, Role.MANAGER)
+@allowed("complaint.create")
+@throttle_lookups
 def customer_search(request):
     """htmx: customers matching name, code or phone, for the intake form (phones masked as everywhere)."""
     q = request.GET.get("q", "").strip()[:100]
-    return render(request, "complaints/_customer_results.html", {"results": intake_customer_search(q=q), "q": q})
+    too_short = len(q) < LOOKUP_MIN_LENGTH
+    results = [] if too_short else intake_customer_search(q=q)
+    return render(request, "complaints/_customer_results.html", {"results": results, "q": q, "too_short": too_short})
 
 
 def _detail_context(request, complaint, **forms) -> dict:
@@ -164,11 +164,7 @@ def _detail_context(request, complaint, **forms) -> dict:
         if step == Step.ACTION:
             context["plan_form"] = forms.get("plan_form") or PlanForm(initial=v)
             plan = complaint.current_plan
-            context["can_propose_plan"] = plan is None or plan.status in (
-                PlanStatus.REJECTED,
-                PlanStatus.REFUSED,
-                PlanStatus.APPROVED,
-            )
+            context["can_propose_plan"] = plan_can_be_replaced(plan)
             context["remedy_formset"] = forms.get("remedy_formset") or RemedyFormSet(prefix="remedy")
             context["response_form"] = forms.get("response_form") or ResponseForm()
         if step == Step.SATISFY:
@@ -195,15 +191,15 @@ def _handlers_for(complaint):
         .objects.filter(
             is_active=True,
             staff_profile__branch_id=complaint.branch_id,
-            groups__name__in=[Role.FRONTLINE, Role.MANAGER],
+            groups__name__in=WORKER_ROLES,
         )
         .distinct()
         .order_by("first_name", "username")
     )
 
 
-def complaint_detail(request, pk: int):
-    complaint = complaint_detail_for_user(user=request.user, pk=pk)
+@allowed("complaint.view", gate=complaint_detail_for_user, as_="complaint")
+def complaint_detail(request, complaint):
     return render(request, "complaints/complaint_detail.html", _detail_context(request, complaint))
 
 
@@ -215,20 +211,23 @@ def _rerender(request, pk: int, status: int = 400, **forms):
     )
 
 
-def _run(request, pk: int, call, success: str):
-    """Call one service; a refusal becomes a clear message, and nothing is half-saved."""
+def _run(request, pk: int, call, success):
+    """Call one service; a refusal becomes a clear message, and nothing is half-saved.
+
+    ``success`` is the message, or a function of the service's result that words it (what happened next)."""
     try:
-        call()
+        result = call()
     except WorkflowError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, success)
+        messages.success(request, success(result) if callable(success) else success)
     return redirect("complaints:detail", pk=pk)
 
 
 @require_POST
-def complaint_step_save(request, pk: int):
-    complaint = complaint_get_for_user(user=request.user, pk=pk)
+@allowed("complaint.work", gate=complaint_get_for_user, as_="complaint")
+def complaint_step_save(request, complaint):
+    pk = complaint.pk
     if request.POST.get("version") != str(complaint.version):
         # The case moved on since the form was loaded (perhaps to another step): refuse, do not guess.
         messages.error(request, str(StaleForm()))
@@ -252,31 +251,40 @@ def complaint_step_save(request, pk: int):
         return redirect("complaints:detail", pk=pk)
     # What was typed is kept even when the step cannot move on yet.
     try:
-        services.complaint_advance(actor=request.user, complaint_id=pk, expected_version=saved.version)
+        moved = services.complaint_advance(actor=request.user, complaint_id=pk, expected_version=saved.version)
     except WorkflowError as exc:
         messages.warning(request, _("Saved, but the complaint cannot move on yet. %(reason)s") % {"reason": exc})
     else:
-        messages.success(request, _("Saved and moved to the next step."))
+        step = moved.get_step_display()
+        messages.success(request, _("Saved and moved to the next step: %(step)s.") % {"step": step})
     return redirect("complaints:detail", pk=pk)
 
 
 @require_POST
-def complaint_advance(request, pk: int):
-    complaint_get_for_user(user=request.user, pk=pk)
-    version = request.POST.get("version", "")
-    if not version.isdigit():
+@allowed("complaint.work", gate=complaint_get_for_user, as_="complaint")
+def complaint_advance(request, complaint):
+    pk = complaint.pk
+    form = VersionForm(request.POST)
+    if not form.is_valid():
         return _run(request, pk, lambda: (_ for _ in ()).throw(WorkflowError(_("The form is incomplete."))), "")
     return _run(
         request,
         pk,
-        lambda: services.complaint_advance(actor=request.user, complaint_id=pk, expected_version=int(version)),
-        _("Moved to the next step."),
+        lambda: services.complaint_advance(
+            actor=request.user, complaint_id=pk, expected_version=form.cleaned_data["version"]
+        ),
+        lambda moved: (
+            _("Complaint closed.")
+            if moved.step == Step.CLOSED
+            else _("Moved to the next step: %(step)s.") % {"step": moved.get_step_display()}
+        ),
     )
 
 
 @require_POST
-def complaint_confirm(request, pk: int):
-    complaint_get_for_user(user=request.user, pk=pk)
+@allowed("complaint.work", gate=complaint_get_for_user, as_="complaint")
+def complaint_confirm(request, complaint):
+    pk = complaint.pk
     form = ConfirmForm(request.POST)
     if not form.is_valid():
         return _rerender(request, pk, confirm_form=form)
@@ -296,8 +304,9 @@ def complaint_confirm(request, pk: int):
 
 
 @require_POST
-def plan_submit(request, pk: int):
-    complaint_get_for_user(user=request.user, pk=pk)
+@allowed("complaint.work", gate=complaint_get_for_user, as_="complaint")
+def plan_submit(request, complaint):
+    pk = complaint.pk
     form = PlanForm(request.POST)
     formset = RemedyFormSet(request.POST, prefix="remedy")
     if not (form.is_valid() and formset.is_valid()):
@@ -323,17 +332,14 @@ def plan_submit(request, pk: int):
     )
 
 
-def _plan_for(request, plan_id: int) -> ResolutionPlan:
-    plan = ResolutionPlan.objects.filter(pk=plan_id).only("pk", "complaint_id").first()
-    if plan is None:
-        raise Http404
-    complaint_get_for_user(user=request.user, pk=plan.complaint_id)  # The gate.
-    return plan
+def _complaint_of(child):
+    """A child's rule is its complaint's (plans, remedies, evidence)."""
+    return child.complaint if hasattr(child, "complaint") else child.plan.complaint
 
 
 @require_POST
-def plan_decide(request, plan_id: int):
-    plan = _plan_for(request, plan_id)
+@allowed("plan.decide", gate=plan_get_for_user, kwarg="plan_id", as_="plan")
+def plan_decide(request, plan):
     form = DecisionForm(request.POST)
     if not form.is_valid():
         return _rerender(request, plan.complaint_id, decision_form=form)
@@ -344,13 +350,19 @@ def plan_decide(request, plan_id: int):
         lambda: services.plan_decide(
             actor=request.user, plan_id=plan.pk, approve=approve, comment=form.cleaned_data["comment"]
         ),
-        _("Plan approved.") if approve else _("Plan rejected: it goes back to the handler."),
+        lambda decision: (
+            _("Plan rejected: it goes back to the handler.")
+            if not decision.approved
+            else _("Approved at manager level; the plan now waits for the general manager.")
+            if decision.plan.status == PlanStatus.PENDING_GM
+            else _("Plan approved: record the customer's answer next.")
+        ),
     )
 
 
 @require_POST
-def plan_response(request, plan_id: int):
-    plan = _plan_for(request, plan_id)
+@allowed("complaint.work", gate=plan_get_for_user, kwarg="plan_id", as_="plan", subject=_complaint_of)
+def plan_response(request, plan):
     form = ResponseForm(request.POST)
     if not form.is_valid():
         return _rerender(request, plan.complaint_id, response_form=form)
@@ -365,11 +377,8 @@ def plan_response(request, plan_id: int):
 
 
 @require_POST
-def remedy_done(request, remedy_id: int):
-    remedy = Remedy.objects.filter(pk=remedy_id).select_related("plan").first()
-    if remedy is None:
-        raise Http404
-    complaint_get_for_user(user=request.user, pk=remedy.plan.complaint_id)
+@allowed("complaint.work", gate=remedy_get_for_user, kwarg="remedy_id", as_="remedy", subject=_complaint_of)
+def remedy_done(request, remedy):
     return _run(
         request,
         remedy.plan.complaint_id,
@@ -379,8 +388,9 @@ def remedy_done(request, remedy_id: int):
 
 
 @require_POST
-def revisit_record(request, pk: int):
-    complaint_get_for_user(user=request.user, pk=pk)
+@allowed("complaint.work", gate=complaint_get_for_user, as_="complaint")
+def revisit_record(request, complaint):
+    pk = complaint.pk
     form = RevisitForm(request.POST)
     if not form.is_valid():
         return _rerender(request, pk, revisit_form=form)
@@ -399,13 +409,32 @@ def revisit_record(request, pk: int):
             notes=d["notes"],
             reopen_to=d["reopen_to"],
         ),
-        _("Revisit recorded."),
+        _revisit_message,
     )
 
 
+def _revisit_message(revisit) -> str:
+    """What the revisit did to the case, and what to do next."""
+    step = Step(revisit.complaint.step)  # the locked complaint, after a possible reopening
+    if step == Step.ACTION:
+        text = _(
+            "Revisit recorded: the customer is not satisfied, so the case was reopened at %(step)s. "
+            "Propose a new resolution plan."
+        )
+    elif step == Step.PROBLEM:
+        text = _(
+            "Revisit recorded: the customer is not satisfied, so the case was reopened at %(step)s. "
+            "Investigate the cause again, then confirm it with the customer and the company."
+        )
+    else:
+        return _("Revisit recorded: the customer is satisfied and signed off. Close the complaint.")
+    return text % {"step": step.label}
+
+
 @require_POST
-def complaint_assign(request, pk: int):
-    complaint = complaint_get_for_user(user=request.user, pk=pk)
+@allowed("complaint.assign", gate=complaint_get_for_user, as_="complaint")
+def complaint_assign(request, complaint):
+    pk = complaint.pk
     form = AssignForm(request.POST, handlers=_handlers_for(complaint))
     if not form.is_valid():
         return _rerender(request, pk, assign_form=form)
@@ -424,8 +453,9 @@ def complaint_assign(request, pk: int):
 
 
 @require_POST
-def note_add(request, pk: int):
-    complaint_get_for_user(user=request.user, pk=pk)
+@allowed("complaint.note", gate=complaint_get_for_user, as_="complaint")
+def note_add(request, complaint):
+    pk = complaint.pk
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _rerender(request, pk, note_form=form)
@@ -443,8 +473,9 @@ def note_add(request, pk: int):
 
 
 @require_POST
-def attachment_add(request, pk: int):
-    complaint_get_for_user(user=request.user, pk=pk)
+@allowed("complaint.work", gate=complaint_get_for_user, as_="complaint")
+def attachment_add(request, complaint):
+    pk = complaint.pk
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
         return _rerender(request, pk, attachment_form=form)
@@ -457,11 +488,8 @@ def attachment_add(request, pk: int):
 
 
 @require_GET
-def attachment_download(request, attachment_id: int):
-    attachment = Attachment.objects.filter(pk=attachment_id).first()
-    if attachment is None:
-        raise Http404
-    complaint_get_for_user(user=request.user, pk=attachment.complaint_id)  # The gate.
+@allowed("complaint.view", gate=attachment_get_for_user, kwarg="attachment_id", as_="attachment", subject=_complaint_of)
+def attachment_download(request, attachment):
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
@@ -473,8 +501,9 @@ def attachment_download(request, attachment_id: int):
 
 
 @require_POST
-def complaint_extend(request, pk: int):
-    complaint_get_for_user(user=request.user, pk=pk)
+@allowed("complaint.extend", gate=complaint_get_for_user, as_="complaint")
+def complaint_extend(request, complaint):
+    pk = complaint.pk
     form = ExtensionForm(request.POST, prefix="ext")
     if not form.is_valid():
         return _rerender(request, pk, extension_form=form)
@@ -493,8 +522,9 @@ def complaint_extend(request, pk: int):
 
 
 @require_POST
-def complaint_force_close(request, pk: int):
-    complaint_get_for_user(user=request.user, pk=pk)
+@allowed("complaint.force_close", gate=complaint_get_for_user, as_="complaint")
+def complaint_force_close(request, complaint):
+    pk = complaint.pk
     form = CloseForm(request.POST, prefix="close")
     if not form.is_valid():
         return _rerender(request, pk, close_form=form)
@@ -512,8 +542,9 @@ def complaint_force_close(request, pk: int):
 
 
 @require_POST
-def complaint_reopen(request, pk: int):
-    complaint_get_for_user(user=request.user, pk=pk)
+@allowed("complaint.reopen", gate=complaint_get_for_user, as_="complaint")
+def complaint_reopen(request, complaint):
+    pk = complaint.pk
     form = ReopenForm(request.POST, prefix="reopen")
     if not form.is_valid():
         return _rerender(request, pk, reopen_form=form)
@@ -532,8 +563,9 @@ def complaint_reopen(request, pk: int):
 
 
 @require_POST
-def complaint_archive(request, pk: int):
-    complaint_get_for_user(user=request.user, pk=pk)
+@allowed("complaint.archive", gate=complaint_get_for_user, as_="complaint")
+def complaint_archive(request, complaint):
+    pk = complaint.pk
     form = VersionForm(request.POST)
     if not form.is_valid():
         return _rerender(request, pk)
@@ -547,7 +579,7 @@ def complaint_archive(request, pk: int):
     )
 
 
-@role_required(Role.MANAGER, Role.GENERAL_MANAGER)
+@allowed("approval.list")
 def approval_queue(request):
     page = Paginator(approval_queue_for_user(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "complaints/approval_queue.html", {"page": page})

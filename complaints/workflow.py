@@ -1,6 +1,8 @@
-"""The complaint lifecycle on one screen: the six steps, the allowed moves, and what each step needs.
+"""The complaint lifecycle on one screen: the six steps, the allowed moves, and what each step needs;
+then the resolution plan's statuses and their allowed moves.
 
-Nothing but ``services.py`` changes ``Complaint.step``, and it only does so through ``check_move``.
+Nothing but ``services.py`` changes ``Complaint.step`` or ``ResolutionPlan.status``, and only through
+``check_move`` and ``check_plan_move``.
 """
 
 from django.db import models
@@ -47,11 +49,57 @@ ALLOWED: dict[tuple[Step, Step], frozenset[Move]] = {
 }
 
 
+class PlanStatus(models.TextChoices):
+    PENDING_MANAGER = "pending_manager", _("Waiting for the manager")
+    PENDING_GM = "pending_gm", _("Waiting for the general manager")
+    APPROVED = "approved", _("Approved, waiting for the customer")
+    REJECTED = "rejected", _("Rejected")
+    AGREED = "agreed", _("Agreed with the customer")
+    REFUSED = "refused", _("Refused by the customer")
+    SUPERSEDED = "superseded", _("Replaced by a newer plan")
+
+
+class PlanMove(models.TextChoices):
+    APPROVE = "approve", _("Approve the plan")
+    REJECT = "reject", _("Reject the plan")
+    ACCEPT = "accept", _("The customer accepts the plan")
+    REFUSE = "refuse", _("The customer refuses the plan")
+    REPLACE = "replace", _("Replace the plan with a new one")
+    REOPEN = "reopen", _("Set the plan aside: the case was reopened")
+
+
+# A plan is created waiting for the manager; (from, to) -> the moves that make it. Anything else is refused.
+# A counter-offer from the customer changes no status: the approved plan waits until it is replaced.
+PLAN_ALLOWED: dict[tuple[PlanStatus, PlanStatus], frozenset[PlanMove]] = {
+    # The manager approves: done, or on to the general manager (major complaint, large compensation).
+    (PlanStatus.PENDING_MANAGER, PlanStatus.PENDING_GM): frozenset({PlanMove.APPROVE}),
+    (PlanStatus.PENDING_MANAGER, PlanStatus.APPROVED): frozenset({PlanMove.APPROVE}),
+    (PlanStatus.PENDING_GM, PlanStatus.APPROVED): frozenset({PlanMove.APPROVE}),
+    (PlanStatus.PENDING_MANAGER, PlanStatus.REJECTED): frozenset({PlanMove.REJECT}),
+    (PlanStatus.PENDING_GM, PlanStatus.REJECTED): frozenset({PlanMove.REJECT}),
+    # The customer's answer to the approved plan.
+    (PlanStatus.APPROVED, PlanStatus.AGREED): frozenset({PlanMove.ACCEPT}),
+    (PlanStatus.APPROVED, PlanStatus.REFUSED): frozenset({PlanMove.REFUSE}),
+    # A new plan replaces a rejected or refused one, or an approved one the customer countered;
+    # reopening the case sets aside whatever plan it had, kept on record.
+    (PlanStatus.REJECTED, PlanStatus.SUPERSEDED): frozenset({PlanMove.REPLACE, PlanMove.REOPEN}),
+    (PlanStatus.REFUSED, PlanStatus.SUPERSEDED): frozenset({PlanMove.REPLACE, PlanMove.REOPEN}),
+    (PlanStatus.APPROVED, PlanStatus.SUPERSEDED): frozenset({PlanMove.REPLACE, PlanMove.REOPEN}),
+    (PlanStatus.PENDING_MANAGER, PlanStatus.SUPERSEDED): frozenset({PlanMove.REOPEN}),
+    (PlanStatus.PENDING_GM, PlanStatus.SUPERSEDED): frozenset({PlanMove.REOPEN}),
+    (PlanStatus.AGREED, PlanStatus.SUPERSEDED): frozenset({PlanMove.REOPEN}),
+}
+
+
 class WorkflowError(Exception):
     """A refused action; ``str(error)`` is the message the user sees."""
 
 
 class TransitionNotAllowed(WorkflowError):
+    pass
+
+
+class PlanTransitionNotAllowed(WorkflowError):
     pass
 
 
@@ -80,6 +128,30 @@ def check_move(src: str, dst: str, move: Move) -> None:
             _("A complaint cannot go from “%(src)s” to “%(dst)s” this way.")
             % {"src": Step(src).label, "dst": Step(dst).label}
         )
+
+
+def check_plan_move(src: str, dst: str, move: PlanMove) -> None:
+    """Raise PlanTransitionNotAllowed unless ``move`` takes a plan from ``src`` to ``dst``."""
+    if move not in PLAN_ALLOWED.get((PlanStatus(src), PlanStatus(dst)), frozenset()):
+        raise PlanTransitionNotAllowed(
+            _("A resolution plan cannot go from “%(src)s” to “%(dst)s” this way.")
+            % {"src": PlanStatus(src).label, "dst": PlanStatus(dst).label}
+        )
+
+
+def plan_is_countered(plan) -> bool:
+    """The customer's last answer to this approved plan was a counter-offer (the plan stays approved)."""
+    from .models import CustomerResponse  # models.py imports this module
+
+    if plan.status != PlanStatus.APPROVED:
+        return False
+    responses = list(plan.responses.all())  # prefetched on the detail page
+    return bool(responses) and responses[-1].outcome == CustomerResponse.Outcome.COUNTER_OFFER
+
+
+def plan_can_be_replaced(plan) -> bool:
+    """A new plan may be proposed when there is none, or the current one was rejected, refused or countered."""
+    return plan is None or plan.status in (PlanStatus.REJECTED, PlanStatus.REFUSED) or plan_is_countered(plan)
 
 
 def missing_for_step(complaint) -> list[str]:
@@ -112,19 +184,16 @@ def missing_for_step(complaint) -> list[str]:
         plan = complaint.current_plan
         if plan is None:
             missing.append(_("a resolution plan"))
-        else:
-            from .models import PlanStatus
-
-            if plan.status in (PlanStatus.PENDING_MANAGER, PlanStatus.PENDING_GM):
-                missing.append(_("the plan's approval"))
-            elif plan.status == PlanStatus.REJECTED:
-                missing.append(_("a new plan (the last one was rejected)"))
-            elif plan.status == PlanStatus.REFUSED:
-                missing.append(_("a new plan (the customer refused the last one)"))
-            elif plan.status == PlanStatus.APPROVED:
-                missing.append(_("the customer's agreement to the plan"))
-            elif plan.status == PlanStatus.AGREED and plan.remedies.filter(done_at__isnull=True).exists():
-                missing.append(_("completion of every remedy"))
+        elif plan.status in (PlanStatus.PENDING_MANAGER, PlanStatus.PENDING_GM):
+            missing.append(_("the plan's approval"))
+        elif plan.status == PlanStatus.REJECTED:
+            missing.append(_("a new plan (the last one was rejected)"))
+        elif plan.status == PlanStatus.REFUSED:
+            missing.append(_("a new plan (the customer refused the last one)"))
+        elif plan.status == PlanStatus.APPROVED:
+            missing.append(_("the customer's agreement to the plan"))
+        elif plan.status == PlanStatus.AGREED and plan.remedies.filter(done_at__isnull=True).exists():
+            missing.append(_("completion of every remedy"))
     elif step == Step.SATISFY:
         revisit = complaint.last_revisit
         if revisit is not None and complaint.step_entered_at and revisit.recorded_at < complaint.step_entered_at:

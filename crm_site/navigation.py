@@ -1,15 +1,17 @@
-"""The navigation bar: which links each role sees (a context processor)."""
+"""The navigation bar: a link shows when the access policy lets the user open its page (a context processor).
+
+A link's rule is the one its view declares (crm_site/org/policy.py), so the bar cannot offer a page the
+view would refuse, nor hide one it would open."""
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, resolve, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .org.access import access_of
+from .org.policy import can, rule_of
 from .org.roles import Role
-
-ALL = frozenset(Role)
 
 
 @dataclass(frozen=True)
@@ -17,44 +19,42 @@ class NavItem:
     label: str | Promise
     url_name: str
     icon: str
-    roles: frozenset
+    perm: str | None = None  # for pages whose view declares no rule of ours (the Django admin)
 
 
 NAV_ITEMS = [
-    NavItem(_("Home"), "home", "house", ALL),
-    NavItem(_("Complaints"), "complaints:list", "chat-left-text", ALL),
-    NavItem(_("New complaint"), "complaints:create", "plus-circle", frozenset({Role.FRONTLINE, Role.MANAGER})),
-    NavItem(_("Approvals"), "complaints:approvals", "check2-square", frozenset({Role.MANAGER, Role.GENERAL_MANAGER})),
-    NavItem(_("Customers"), "customers:list", "people", ALL),
-    # Customer capabilities (value matrix, visits…) add their items below this line.
-    NavItem(
-        _("Visits"),
-        "customers:visits",
-        "calendar-check",
-        frozenset({Role.FRONTLINE, Role.MANAGER, Role.GENERAL_MANAGER}),
-    ),
-    NavItem(
-        _("Value matrix"),
-        "customers:matrix",
-        "grid-3x3-gap",
-        frozenset({Role.MANAGER, Role.GENERAL_MANAGER, Role.ADMIN}),
-    ),
-    NavItem(
-        _("Retention"), "customers:retention", "graph-down", frozenset({Role.MANAGER, Role.GENERAL_MANAGER, Role.ADMIN})
-    ),
-    NavItem(_("Configuration"), "admin:index", "gear", frozenset({Role.ADMIN})),
+    NavItem(_("Home"), "home", "house"),
+    NavItem(_("Complaints"), "complaints:list", "chat-left-text"),
+    NavItem(_("New complaint"), "complaints:create", "plus-circle"),
+    NavItem(_("Approvals"), "complaints:approvals", "check2-square"),
+    NavItem(_("Customers"), "customers:list", "people"),
+    NavItem(_("Visits"), "customers:visits", "calendar-check"),
+    NavItem(_("Value matrix"), "customers:matrix", "grid-3x3-gap"),
+    NavItem(_("Retention"), "customers:retention", "graph-down"),
+    NavItem(_("Configuration"), "admin:index", "gear", perm="config.use"),
 ]
 
 
+def may_open(user, url: str, perm: str | None = None) -> bool:
+    """Whether the policy lets the user open this page (one without an object in its URL)."""
+    if perm is not None:
+        return can(user, perm)
+    rule = rule_of(resolve(url).func)
+    if rule is None or rule.gate is not None:
+        return False
+    return rule.kind != "perm" or can(user, rule.perm)
+
+
 def nav_for(user) -> list[dict]:
-    role = access_of(user).role
+    if access_of(user).role is None:
+        return []  # Their home page says they have no role yet; nothing else would open.
     items = []
     for item in NAV_ITEMS:
-        if role not in item.roles:
-            continue
         try:
             url = reverse(item.url_name)
         except NoReverseMatch:  # A capability not installed yet.
+            continue
+        if not may_open(user, url, item.perm):
             continue
         items.append({"label": item.label, "url": url, "icon": item.icon, "url_name": item.url_name})
     return items

@@ -1,4 +1,3 @@
-from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -6,13 +5,15 @@ from django.views.decorators.http import require_GET
 
 from . import health
 from .home import home_context_for
+from .org.policy import public, signed_in
 
 
+@signed_in
 def home(request):
     return render(request, "crm_site/home.html", home_context_for(request.user))
 
 
-@login_not_required
+@public
 @never_cache
 @require_GET
 def healthz(request):

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .models import ClassificationRun, Customer, QuadrantPolicy, Tag, ValueMatrixSettings
+from .phones import phone_e164
 
 
 class NoDeleteAdmin(admin.ModelAdmin):
@@ -31,6 +32,10 @@ class CustomerAdmin(NoDeleteAdmin):
         "tier",
         "classified_at",
     ]
+
+    def save_model(self, request, obj, form, change):
+        obj.phone_e164 = phone_e164(obj.phone)  # what lookups match, as the services store it
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Tag)

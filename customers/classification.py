@@ -43,6 +43,33 @@ from .models import (
     ValueMatrixSettings,
 )
 
+
+def potential_hundredths(weights: list[int], scores: list[int]) -> int:
+    """The potential score in hundredths: the weighted mean of the assessment's 0–10 scores, scaled to 0–100 and
+    rounded half up, in whole numbers so that Python and both databases compute exactly the same thing."""
+    weight_sum = sum(weights) or 1
+    weighted = sum(w * s for w, s in zip(weights, scores, strict=True))
+    return (2000 * weighted + weight_sum) // (2 * weight_sum)
+
+
+# The same formula for the set-based classification; parameters: the four weights, then the weight sum twice.
+POTENTIAL_HUNDREDTHS_SQL = (
+    "(2000 * (%s * a.share_of_wallet + %s * a.growth + %s * a.recommendation + %s * a.loyalty_intent) + %s) / (2 * %s)"
+)
+
+
+def potential_score(settings: ValueMatrixSettings, assessment) -> Decimal:
+    """One customer's potential score (0–100, two decimals), as the classification computes it for everyone."""
+    weights = [
+        settings.weight_share_of_wallet,
+        settings.weight_growth,
+        settings.weight_recommendation,
+        settings.weight_loyalty,
+    ]
+    scores = [assessment.share_of_wallet, assessment.growth, assessment.recommendation, assessment.loyalty_intent]
+    return Decimal(potential_hundredths(weights, scores)) / 100
+
+
 WORK = "cust_cls_work"
 RESULT = "cust_cls_result"
 RISK = "cust_risk_work"
@@ -146,8 +173,7 @@ def classify(*, settings: ValueMatrixSettings, as_of: date, run_id: int, now) ->
                    COALESCE(agg.purchases, 0) AS purchases,
                    agg.last_on AS last_on,
                    CASE WHEN a.id IS NULL THEN NULL
-                        ELSE ROUND((%s * a.share_of_wallet + %s * a.growth + %s * a.recommendation
-                                    + %s * a.loyalty_intent) * 10.0 / %s, 2)
+                        ELSE ROUND(({POTENTIAL_HUNDREDTHS_SQL}) / 100.0, 2)
                    END AS potential,
                    a.loyalty_intent AS loyalty,
                    a.rating AS rating
@@ -156,7 +182,7 @@ def classify(*, settings: ValueMatrixSettings, as_of: date, run_id: int, now) ->
             LEFT JOIN {assessment} a ON a.id = c.latest_assessment_id
             WHERE c.status <> %s
             """,  # noqa: S608 - table names from the models, values as parameters
-            [_d(start), _d(start), _d(start), _d(end), *weights, weight_sum, Customer.Status.CHURNED],
+            [_d(start), _d(start), _d(start), _d(end), *weights, weight_sum, weight_sum, Customer.Status.CHURNED],
         )
         cursor.execute(f"SELECT COUNT(*) FROM {WORK}")  # noqa: S608
         count = cursor.fetchone()[0]

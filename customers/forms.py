@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm_site.org.forms_fields import NOTE_MAX_LENGTH, SUMMARY_MAX_LENGTH, IdModelMultipleChoiceField, limit_length
 from crm_site.org.models import Branch
 
 from .models import Channel, Customer, PotentialAssessment, Tag, Tier
@@ -17,7 +18,7 @@ class StaffChoiceField(forms.ModelChoiceField):
 
 
 class CustomerForm(forms.ModelForm):
-    tags = forms.ModelMultipleChoiceField(
+    tags = IdModelMultipleChoiceField(
         label=_("Tags"), queryset=Tag.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     branch = forms.ModelChoiceField(label=_("Branch"), queryset=Branch.objects.none())
@@ -44,13 +45,15 @@ class ContactForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     role = forms.CharField(label=_("Role"), max_length=100, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
-    email = forms.EmailField(label=_("Email"), required=False)
+    email = forms.EmailField(label=_("Email"), max_length=254, required=False)  # the model's EmailField
     is_primary = forms.BooleanField(label=_("Primary contact"), required=False)
 
 
 class InteractionForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
-    summary = forms.CharField(label=_("What was said"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+    summary = forms.CharField(
+        label=_("What was said"), widget=forms.Textarea(attrs={"rows": 2}), max_length=SUMMARY_MAX_LENGTH
+    )
     occurred_at = forms.DateTimeField(
         label=_("When"),
         required=False,
@@ -71,6 +74,10 @@ class AssessmentForm(forms.ModelForm):
             "rating": forms.NumberInput(attrs={"min": 1, "max": 5}),
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_length(self.fields["notes"], NOTE_MAX_LENGTH)  # a TextField: no max_length of its own
 
 
 STATUS_ACTIONS = [
@@ -104,7 +111,9 @@ class VisitPlanForm(forms.Form):
 
 
 class VisitRecordForm(forms.Form):
-    summary = forms.CharField(label=_("Notes of the visit"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+    summary = forms.CharField(
+        label=_("Notes of the visit"), widget=forms.Textarea(attrs={"rows": 2}), max_length=SUMMARY_MAX_LENGTH
+    )
     occurred_at = forms.DateTimeField(
         label=_("When"),
         required=False,

@@ -80,6 +80,7 @@ class Customer(models.Model):
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.INDIVIDUAL)
     company_name = models.CharField(_("company"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    phone_e164 = models.CharField(_("phone (E.164)"), max_length=30, blank=True, editable=False)  # what lookups match
     email = models.EmailField(_("email"), blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="customers", verbose_name=_("branch"))
@@ -132,7 +133,7 @@ class Customer(models.Model):
         verbose_name_plural = _("customers")
         ordering = ["name"]
         indexes = [
-            models.Index(fields=["phone"], name="cust_phone_idx"),
+            models.Index(fields=["phone_e164"], name="cust_phone_e164_idx"),
             models.Index(fields=["name"], name="cust_name_idx"),
             models.Index(fields=["branch", "status"], name="cust_branch_status_idx"),
             models.Index(fields=["-created_at"], name="cust_created_idx"),
@@ -168,6 +169,7 @@ class Contact(models.Model):
     name = models.CharField(_("name"), max_length=100)
     role = models.CharField(_("role"), max_length=100, blank=True, help_text=_("e.g. purchasing manager, owner"))
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    phone_e164 = models.CharField(_("phone (E.164)"), max_length=30, blank=True, editable=False)
     email = models.EmailField(_("email"), blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
@@ -177,7 +179,7 @@ class Contact(models.Model):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["-is_primary", "name", "pk"]
-        indexes = [models.Index(fields=["phone"], name="cust_contact_phone_idx")]
+        indexes = [models.Index(fields=["phone_e164"], name="cust_contact_phone_e164_idx")]
 
     def __str__(self) -> str:
         return self.name

@@ -7,11 +7,11 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Lower
-from django.http import Http404
 from django.utils import timezone
 
 from crm_site.org.access import access_of, scope_to_user_branch
 from crm_site.org.models import Branch
+from crm_site.org.policy import visible_or_404
 from crm_site.org.roles import Role
 
 from .classification import value_window
@@ -20,6 +20,7 @@ from .models import (
     ClassificationRun,
     Contact,
     Customer,
+    ImportBatch,
     Interaction,
     Quadrant,
     QuadrantPolicy,
@@ -28,7 +29,7 @@ from .models import (
     ValueMatrixSettings,
     VisitPlan,
 )
-from .phones import phone_search
+from .phones import phone_e164, phone_search
 
 User = get_user_model()
 
@@ -48,11 +49,22 @@ def customer_list_for_user(*, user, search: str = "") -> QuerySet[Customer]:
 
 
 def customer_get_for_user(*, user, pk: int) -> Customer:
-    """The access gate for one customer: unknown and forbidden both raise 404."""
-    try:
-        return customer_list_for_user(user=user).get(pk=pk)
-    except Customer.DoesNotExist:
-        raise Http404 from None
+    """The access gate for one customer (rule customer.view): its branch's staff, company-wide roles, and other
+    branches that serve it (a complaint they handle). Unknown and forbidden both raise 404."""
+    customer = Customer.objects.select_related("branch", "account_manager").filter(pk=pk).first()
+    return visible_or_404(user, "customer.view", customer)
+
+
+def visit_plan_get_for_user(*, user, pk: int) -> VisitPlan:
+    """A visit plan, through its customer's gate."""
+    plan = VisitPlan.objects.select_related("customer", "customer__branch", "owner").filter(pk=pk).first()
+    visible_or_404(user, "customer.view", plan.customer if plan else None)
+    return plan
+
+
+def import_batch_get_for_user(*, user, pk: int) -> ImportBatch:
+    """An import batch: only its creator sees it (rule importbatch.view)."""
+    return visible_or_404(user, "importbatch.view", ImportBatch.objects.filter(pk=pk).first())
 
 
 def customer_duplicates(
@@ -64,9 +76,10 @@ def customer_duplicates(
     if kind == Customer.Kind.COMPANY and not company_name:
         company_name = name  # a company's own name is its company
     condition = Q()
-    if phone:
-        condition |= Q(phone=phone) | Q(
-            pk__in=Contact.objects.filter(phone=phone, is_active=True).values("customer_id")
+    number = phone_e164(phone)  # however it was typed: 138 0013 8000 is +86 138-0013-8000
+    if number:
+        condition |= Q(phone_e164=number) | Q(
+            pk__in=Contact.objects.filter(phone_e164=number, is_active=True).values("customer_id")
         )
     if name and company_name:
         by_company = Q(company_name__iexact=company_name) | Q(kind=Customer.Kind.COMPANY, name__iexact=company_name)
@@ -123,24 +136,14 @@ def customer_interactions(*, customer: Customer, limit: int = RECENT) -> list[In
     return list(customer.interactions.select_related("staff", "visit_plan").order_by("-occurred_at", "-pk")[:limit])
 
 
-def customer_360_for_user(*, user, pk: int, beyond_branch: bool = False) -> Customer360:
-    """One customer with everything its 360 page shows, in a fixed number of queries.
-
-    ``beyond_branch``: the caller has established that the user may read this customer although it belongs
-    to another branch (the top layer grants it to staff handling one of the customer's complaints)."""
+def customer_360_for_user(*, user, pk: int) -> Customer360:
+    """One customer with everything its 360 page shows, in a fixed number of queries, behind the customer gate."""
     qs = (
-        (
-            Customer.objects.select_related("branch", "account_manager")
-            if beyond_branch and access_of(user).role
-            else customer_list_for_user(user=user)
-        )
+        Customer.objects.select_related("branch", "account_manager")
         .select_related("latest_assessment__assessed_by", "possible_duplicate_of")
         .prefetch_related("tags", Prefetch("contacts", queryset=Contact.objects.filter(is_active=True)))
     )
-    try:
-        customer = qs.get(pk=pk)
-    except Customer.DoesNotExist:
-        raise Http404 from None
+    customer = visible_or_404(user, "customer.view", qs.filter(pk=pk).first())
     # The same window as the classification's current value (its first day counts, a day in the future does not).
     months = ValueMatrixSettings.current().value_months
     window_start, today = value_window(timezone.localdate(), months)

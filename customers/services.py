@@ -13,9 +13,8 @@ from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm_site.org.access import access_of, can_access_branch
 from crm_site.org.models import Branch
-from crm_site.org.roles import Role
+from crm_site.org.policy import can
 
 from . import classification, imports
 from .models import (
@@ -34,8 +33,7 @@ from .models import (
     ValueMatrixSettings,
     VisitPlan,
 )
-from .permissions import STAFF_WHO_CONTACT_CUSTOMERS, can_log_interaction, can_manage_customer, can_record_visit
-from .phones import normalise_phone
+from .phones import normalise_phone, phone_e164
 from .selectors import customer_duplicates, customer_list_for_user, staff_for_customers_of
 from .workflow import CustomerError, check_status_move
 
@@ -81,12 +79,7 @@ def _check_details(*, name: str | None = None, kind: str | None = None, phone: s
 
 def _check_can_own(user, branch_id: int) -> None:
     """An account manager or visit owner must be active staff who can open the customer (its branch)."""
-    if (
-        user is None
-        or not user.is_active
-        or access_of(user).role not in STAFF_WHO_CONTACT_CUSTOMERS
-        or not can_access_branch(user, branch_id)
-    ):
+    if user is None or not can(user, "customer.own", Branch(pk=branch_id)):
         raise CustomerError(
             _("%(person)s cannot look after customers of %(branch)s: choose active staff of that branch.")
             % {"person": _person(user) or _("This person"), "branch": _branch_names([branch_id])}
@@ -94,11 +87,11 @@ def _check_can_own(user, branch_id: int) -> None:
 
 
 def _manageable(actor, customer_id: int, *, lock: bool = False) -> Customer:
-    qs = customer_list_for_user(user=actor).filter(pk=customer_id)
+    qs = Customer.objects.filter(pk=customer_id)
     if lock:
         qs = qs.select_for_update(of=("self",)) if connection.features.has_select_for_update_of else qs
     customer = qs.first()
-    if customer is None or not can_manage_customer(actor, customer):
+    if customer is None or not can(actor, "customer.change", customer):
         raise CustomerError(_("You are not allowed to change this customer."))
     return customer
 
@@ -122,7 +115,7 @@ def customer_create(
 
     Its code comes from its id, so it is unique without a lock.
     """
-    if not can_access_branch(actor, branch_id):
+    if not can(actor, "customer.create") or not can(actor, "branch.act_in", Branch(pk=branch_id)):
         raise CustomerError(_("You cannot create customers for this branch."))
     phone = normalise_phone(phone)
     _check_details(name=name, kind=kind, phone=phone)
@@ -133,6 +126,7 @@ def customer_create(
         code=uuid.uuid4().hex[:20],
         name=name.strip(),
         phone=phone,
+        phone_e164=phone_e164(phone),
         branch_id=branch_id,
         kind=kind,
         email=email.strip(),
@@ -167,7 +161,8 @@ def customer_update(*, actor, customer_id: int, tags=None, **changes) -> Custome
         value = changes[field_name]
         setattr(customer, field_name, value.strip() if isinstance(value, str) else value)
     if changed:
-        customer.save(update_fields=[*changed, "updated_at"])
+        customer.phone_e164 = phone_e164(customer.phone)
+        customer.save(update_fields=[*changed, "phone_e164", "updated_at"])
     if tags is not None:
         before = set(customer.tags.values_list("pk", flat=True))
         after = {t.pk for t in tags}
@@ -192,6 +187,7 @@ def contact_add(
         name=name.strip(),
         role=role.strip(),
         phone=normalise_phone(phone),
+        phone_e164=phone_e164(phone),
         email=email.strip(),
         is_primary=is_primary,
     )
@@ -216,7 +212,7 @@ def interaction_log(
     *, actor, customer_id: int, channel: str, summary: str, occurred_at: datetime | None = None
 ) -> Interaction:
     """A communication with the customer (沟通记录), logged by the staff member who had it."""
-    if not can_log_interaction(actor) or not customer_list_for_user(user=actor).filter(pk=customer_id).exists():
+    if not can(actor, "customer.log_interaction", Customer.objects.filter(pk=customer_id).first()):
         raise CustomerError(_("You are not allowed to log interactions for this customer."))
     if channel not in Channel.values:
         raise CustomerError(_("Choose a channel."))
@@ -228,18 +224,6 @@ def interaction_log(
     return Interaction.objects.create(
         customer_id=customer_id, channel=channel, summary=summary.strip(), staff=actor, occurred_at=occurred_at or now
     )
-
-
-def potential_score(settings: ValueMatrixSettings, assessment: PotentialAssessment) -> Decimal:
-    """The weighted mean of the four scores (0–10), scaled to 0–100 — the same formula as the classification."""
-    pairs = [
-        (settings.weight_share_of_wallet, assessment.share_of_wallet),
-        (settings.weight_growth, assessment.growth),
-        (settings.weight_recommendation, assessment.recommendation),
-        (settings.weight_loyalty, assessment.loyalty_intent),
-    ]
-    weight_sum = sum(w for w, _s in pairs) or 1
-    return (Decimal(sum(w * s for w, s in pairs)) * 10 / weight_sum).quantize(Decimal("0.01"))
 
 
 @transaction.atomic
@@ -271,7 +255,7 @@ def assessment_record(
     )
     old_score = customer.potential_score
     customer.latest_assessment = assessment
-    customer.potential_score = potential_score(ValueMatrixSettings.current(), assessment)
+    customer.potential_score = classification.potential_score(ValueMatrixSettings.current(), assessment)
     customer.save(update_fields=["latest_assessment", "potential_score", "updated_at"])
     _log(
         customer.pk,
@@ -320,7 +304,7 @@ def customers_transfer(*, actor, from_user_id: int, to_user_id: int, reason: str
 
     Set-based: one UPDATE of the customers, one of their active visit plans, one INSERT of history rows.
     """
-    if access_of(actor).role not in (Role.MANAGER, Role.GENERAL_MANAGER):
+    if not can(actor, "customer.transfer"):
         raise CustomerError(_("Only managers transfer customers."))
     if from_user_id == to_user_id:
         raise CustomerError(_("Choose two different people."))
@@ -338,7 +322,7 @@ def customers_transfer(*, actor, from_user_id: int, to_user_id: int, reason: str
     if not rows:
         return 0
     # A receiving user who cannot open a customer's branch would own customers they cannot see.
-    blocked = {branch_id for _pk, branch_id in rows if not can_access_branch(to_user, branch_id)}
+    blocked = {branch_id for _pk, branch_id in rows if not can(to_user, "customer.own", Branch(pk=branch_id))}
     if blocked:
         raise CustomerError(
             _(
@@ -438,7 +422,7 @@ def visit_record(
     plan = VisitPlan.objects.select_for_update().select_related("customer").get(pk=plan_id)
     if not plan.is_active:
         raise CustomerError(_("This visit plan is no longer active."))
-    if not can_record_visit(actor, plan) or not customer_list_for_user(user=actor).filter(pk=plan.customer_id).exists():
+    if not can(actor, "visitplan.record", plan):
         raise CustomerError(_("Only the plan's owner or a manager records its visits."))
     interaction = interaction_log(
         actor=actor,
@@ -538,13 +522,10 @@ def _check(actor, records) -> list[imports.CheckedRow]:
     )
 
 
-IMPORTERS = (Role.MANAGER, Role.GENERAL_MANAGER, Role.ADMIN)
-
-
 @transaction.atomic
 def transactions_preview(*, actor, filename: str, records: list) -> ImportPreview:
     """Check every row of an uploaded file and keep the result for the user to confirm; nothing is imported yet."""
-    if access_of(actor).role not in IMPORTERS:
+    if not can(actor, "importbatch.create"):
         raise CustomerError(_("You are not allowed to import transactions."))
     rows = _check(actor, records)
     batch = ImportBatch.objects.create(
@@ -564,8 +545,8 @@ def transactions_import(*, actor, batch_id: int) -> ImportBatch:
     The rows are checked again (an order may have been imported since the preview); rows that
     became bad are reported, not imported.
     """
-    batch = ImportBatch.objects.select_for_update().filter(pk=batch_id, created_by=actor).first()
-    if batch is None:
+    batch = ImportBatch.objects.select_for_update().filter(pk=batch_id).first()
+    if batch is None or not can(actor, "importbatch.use", batch):
         raise CustomerError(_("This import is not yours or does not exist."))
     if batch.status != ImportBatch.Status.PREVIEWED:
         raise CustomerError(_("This file was already imported or cancelled."))
@@ -611,8 +592,8 @@ def transactions_import(*, actor, batch_id: int) -> ImportBatch:
 
 @transaction.atomic
 def transactions_cancel(*, actor, batch_id: int) -> ImportBatch:
-    batch = ImportBatch.objects.select_for_update().filter(pk=batch_id, created_by=actor).first()
-    if batch is None:
+    batch = ImportBatch.objects.select_for_update().filter(pk=batch_id).first()
+    if batch is None or not can(actor, "importbatch.use", batch):
         raise CustomerError(_("This import is not yours or does not exist."))
     if batch.status == ImportBatch.Status.PREVIEWED:
         batch.status = ImportBatch.Status.CANCELLED
@@ -660,3 +641,30 @@ def customers_detect_at_risk(*, as_of: date | None = None) -> classification.AtR
     """Flag customers who stopped buying or spend much less; return those who recovered to active."""
     settings = ValueMatrixSettings.objects.select_for_update().get_or_create(pk=1)[0]
     return classification.detect_at_risk(settings=settings, as_of=as_of or timezone.localdate(), now=timezone.now())
+
+
+@dataclass
+class Recomputation:
+    run: ClassificationRun
+    at_risk: classification.AtRiskResult
+    plans_created: int
+
+
+def customers_recompute(*, actor=None, as_of: date | None = None, default_plans: bool = True) -> Recomputation:
+    """The whole recomputation, whoever starts it (``manage.py classify_customers``, "Recompute now", the nightly
+    schedule): values, quadrants and tiers; then at-risk flags; then default visit plans for the newly classified.
+    Each step is its own transaction and safe to run again."""
+    run = customers_classify(actor=actor, as_of=as_of)
+    at_risk = customers_detect_at_risk(as_of=as_of)
+    plans = visit_plans_schedule_defaults(as_of=as_of) if default_plans else 0
+    return Recomputation(run=run, at_risk=at_risk, plans_created=plans)
+
+
+def customers_recompute_request(*, actor) -> None:
+    """ "Recompute now": refused unless the policy allows it; queued for the worker once this request commits."""
+    if not can(actor, "classification.run"):
+        raise CustomerError(_("You are not allowed to recompute the classification."))
+    from .tasks import recompute_customers_task
+
+    actor_id = actor.pk
+    transaction.on_commit(lambda: recompute_customers_task.delay(triggered_by_id=actor_id))

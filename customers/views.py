@@ -8,11 +8,9 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.db.models import Prefetch
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,8 +18,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from crm_site.org.access import access_of, role_required
-from crm_site.org.roles import Role
+from crm_site.org.access import access_of
+from crm_site.org.forms_fields import parse_id
+from crm_site.org.policy import allowed, can
+from crm_site.org.throttle import throttle_lookups
 
 from . import services
 from .filters import SORTS, CustomerFilter
@@ -40,13 +40,13 @@ from .forms import (
 )
 from .imports import ImportFileError, read_rows
 from .models import Contact, Customer, ImportBatch, Quadrant, Tag, VisitPlan
-from .permissions import can_log_interaction, can_manage_customer, can_record_visit
 from .selectors import (
     branches_for_user,
     customer_duplicates,
     customer_get_for_user,
     customer_interactions,
     customer_list_for_user,
+    import_batch_get_for_user,
     latest_classification_run,
     matrix_chart_data,
     matrix_for_user,
@@ -54,9 +54,8 @@ from .selectors import (
     staff_for_branches,
     tags_active,
     visit_overview_for_user,
-    visit_plans_for_user,
+    visit_plan_get_for_user,
 )
-from .tasks import classify_customers_task
 from .workflow import CustomerError
 
 logger = logging.getLogger(__name__)
@@ -64,9 +63,6 @@ PAGE_SIZE = 25
 VISITS_PAGE_SIZE = 50
 TRANSFER_LIST_LIMIT = 500
 User = get_user_model()
-CREATORS = (Role.FRONTLINE, Role.MANAGER, Role.GENERAL_MANAGER)
-SUPERVISORS = (Role.MANAGER, Role.GENERAL_MANAGER)
-ANALYSTS = (Role.MANAGER, Role.GENERAL_MANAGER, Role.ADMIN)
 
 
 def _back(request, customer: Customer):
@@ -77,14 +73,7 @@ def _back(request, customer: Customer):
     return redirect("customers:detail", pk=customer.pk)
 
 
-def _managed(request, pk: int) -> Customer:
-    """A customer the user may change; one they may only read answers 404 like an unknown one (STYLE rule 4)."""
-    customer = customer_get_for_user(user=request.user, pk=pk)
-    if not can_manage_customer(request.user, customer):
-        raise Http404
-    return customer
-
-
+@allowed("customer.list")
 def customer_list(request):
     branches = branches_for_user(user=request.user)
     qs = customer_list_for_user(user=request.user).prefetch_related(
@@ -104,14 +93,14 @@ def customer_list(request):
             "q": request.GET.get("q", ""),
             "sort": sort,
             "show_branch": access_of(request.user).company_wide,
-            "can_create": access_of(request.user).role in CREATORS,
-            "can_import": access_of(request.user).role in ANALYSTS,
-            "can_transfer": access_of(request.user).role in SUPERVISORS,
+            "can_create": can(request.user, "customer.create"),
+            "can_import": can(request.user, "importbatch.create"),
+            "can_transfer": can(request.user, "customer.transfer"),
         },
     )
 
 
-@role_required(*CREATORS)
+@allowed("customer.create")
 def customer_create(request):
     branches = branches_for_user(user=request.user)
     form = CustomerForm(request.POST or None, branches=branches, tags=tags_active())
@@ -145,7 +134,8 @@ def customer_create(request):
 
 
 @require_GET
-@role_required(*CREATORS)
+@allowed("customer.create")
+@throttle_lookups
 def duplicate_check(request):
     """htmx: customers who look like the one being typed in (same phone, or same name and company)."""
     phone = services.normalise_phone(request.GET.get("phone", ""))
@@ -163,13 +153,13 @@ def duplicate_check(request):
     return render(request, "customers/_duplicates.html", {"matches": matches, "visible": visible})
 
 
-def customer_detail(request, pk: int):
-    customer = customer_get_for_user(user=request.user, pk=pk)
+@allowed("customer.view", gate=customer_get_for_user, as_="customer")
+def customer_detail(request, customer):
     return redirect(reverse("customer_360", args=[customer.pk]))
 
 
-def customer_edit(request, pk: int):
-    customer = _managed(request, pk)
+@allowed("customer.change", gate=customer_get_for_user, as_="customer")
+def customer_edit(request, customer):
     form = CustomerForm(request.POST or None, instance=customer, tags=tags_active(), editing=True)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -177,7 +167,7 @@ def customer_edit(request, pk: int):
         try:
             services.customer_update(
                 actor=request.user,
-                customer_id=pk,
+                customer_id=customer.pk,
                 tags=data["tags"],
                 **{f: data[f] for f in services.EDITABLE_FIELDS},
             )
@@ -185,13 +175,13 @@ def customer_edit(request, pk: int):
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Customer details saved."))
-            return redirect("customers:detail", pk=pk)
+            return redirect("customers:detail", pk=customer.pk)
     return render(request, "customers/customer_form.html", {"form": form, "creating": False, "customer": customer})
 
 
 @require_POST
-def contact_add(request, pk: int):
-    customer = _managed(request, pk)
+@allowed("customer.change", gate=customer_get_for_user, as_="customer")
+def contact_add(request, customer):
     form = ContactForm(request.POST)
     if form.is_valid():
         services.contact_add(actor=request.user, customer_id=customer.pk, **form.cleaned_data)
@@ -202,8 +192,8 @@ def contact_add(request, pk: int):
 
 
 @require_POST
-def contact_deactivate(request, pk: int, contact_pk: int):
-    customer = _managed(request, pk)
+@allowed("customer.change", gate=customer_get_for_user, as_="customer")
+def contact_deactivate(request, customer, contact_pk: int):
     contact = get_object_or_404(Contact, pk=contact_pk, customer=customer)
     services.contact_deactivate(actor=request.user, contact_id=contact.pk)
     messages.success(
@@ -213,11 +203,9 @@ def contact_deactivate(request, pk: int, contact_pk: int):
 
 
 @require_POST
-def interaction_log(request, pk: int):
+@allowed("customer.log_interaction", gate=customer_get_for_user, as_="customer")
+def interaction_log(request, customer):
     """Log an interaction from the 360 page; with htmx, answer with the refreshed interactions panel."""
-    customer = customer_get_for_user(user=request.user, pk=pk)
-    if not can_log_interaction(request.user):
-        raise PermissionDenied
     form = InteractionForm(request.POST)
     logged = False
     if form.is_valid():
@@ -247,8 +235,8 @@ def interaction_log(request, pk: int):
     return _back(request, customer)
 
 
-def assessment_record(request, pk: int):
-    customer = _managed(request, pk)
+@allowed("customer.change", gate=customer_get_for_user, as_="customer")
+def assessment_record(request, customer):
     form = AssessmentForm(request.POST or None, instance=None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -263,8 +251,8 @@ def assessment_record(request, pk: int):
 
 
 @require_POST
-def status_change(request, pk: int):
-    customer = _managed(request, pk)
+@allowed("customer.change", gate=customer_get_for_user, as_="customer")
+def status_change(request, customer):
     form = StatusForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -285,8 +273,8 @@ def status_change(request, pk: int):
     return _back(request, customer)
 
 
-def visit_plan_edit(request, pk: int):
-    customer = _managed(request, pk)
+@allowed("customer.change", gate=customer_get_for_user, as_="customer")
+def visit_plan_edit(request, customer):
     staff = staff_for_branches(user=request.user, branch_ids=[customer.branch_id])
     current = customer.visit_plans.filter(is_active=True).first()
     initial = {
@@ -318,19 +306,17 @@ def visit_plan_edit(request, pk: int):
 
 
 @require_POST
-def visit_plan_stop(request, pk: int):
-    customer = _managed(request, pk)
+@allowed("customer.change", gate=customer_get_for_user, as_="customer")
+def visit_plan_stop(request, customer):
     plan = get_object_or_404(VisitPlan, customer=customer, is_active=True)
     services.visit_plan_stop(actor=request.user, plan_id=plan.pk)
     messages.success(request, _("Visit plan stopped."))
     return _back(request, customer)
 
 
-def visit_record(request, plan_pk: int):
-    plan = get_object_or_404(visit_plans_for_user(user=request.user), pk=plan_pk)
+@allowed("visitplan.record", gate=visit_plan_get_for_user, kwarg="plan_pk", as_="plan")
+def visit_record(request, plan):
     customer = plan.customer
-    if not can_record_visit(request.user, plan):
-        raise PermissionDenied
     form = VisitRecordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -348,7 +334,7 @@ def visit_record(request, plan_pk: int):
     return render(request, "customers/visit_record_form.html", {"form": form, "plan": plan, "customer": customer})
 
 
-@role_required(Role.FRONTLINE, *SUPERVISORS)
+@allowed("visit.list")
 def visits(request):
     """Overdue and upcoming visits: one's own for front-line staff, the branch's for managers."""
     overview = visit_overview_for_user(user=request.user)
@@ -367,7 +353,7 @@ def visits(request):
     )
 
 
-@role_required(*SUPERVISORS)
+@allowed("customer.transfer")
 def transfer(request):
     """Bulk transfer of one account manager's customers to another, when someone leaves or territories change."""
     visible = customer_list_for_user(user=request.user)
@@ -375,7 +361,8 @@ def transfer(request):
         "first_name", "last_name", "username"
     )
     from_id = request.POST.get("from_manager", "") if request.method == "POST" else request.GET.get("from_manager", "")
-    theirs = visible.filter(account_manager_id=from_id) if from_id.isdigit() else visible.none()
+    from_pk = parse_id(from_id)
+    theirs = visible.filter(account_manager_id=from_pk) if from_pk else visible.none()
     # Only staff of the branches of these customers can take them (the service refuses anyone else).
     staff = staff_for_branches(user=request.user, branch_ids=theirs.order_by().values("branch_id").distinct())
     if request.method == "POST":
@@ -386,7 +373,7 @@ def transfer(request):
     customer_count = theirs.count() if len(customers) == TRANSFER_LIST_LIMIT else len(customers)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        chosen = [int(c) for c in request.POST.getlist("customers") if c.isdigit()]
+        chosen = [pk for c in request.POST.getlist("customers") if (pk := parse_id(c))]
         try:
             count = services.customers_transfer(
                 actor=request.user,
@@ -407,7 +394,7 @@ def transfer(request):
     )
 
 
-@role_required(*ANALYSTS)
+@allowed("importbatch.create")
 def import_upload(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -423,15 +410,15 @@ def import_upload(request):
     return render(request, "customers/import_upload.html", {"form": form, "recent": recent})
 
 
-@role_required(*ANALYSTS)
-def import_preview(request, pk: int):
-    batch = get_object_or_404(ImportBatch, pk=pk, created_by=request.user)
+@allowed("importbatch.use", gate=import_batch_get_for_user, as_="batch")
+def import_preview(request, batch):
     return render(request, "customers/import_preview.html", {"batch": batch, "good_preview": batch.good_rows[:200]})
 
 
 @require_POST
-@role_required(*ANALYSTS)
-def import_confirm(request, pk: int):
+@allowed("importbatch.use", gate=import_batch_get_for_user, as_="batch")
+def import_confirm(request, batch):
+    pk = batch.pk
     try:
         batch = services.transactions_import(actor=request.user, batch_id=pk)
     except CustomerError as exc:
@@ -447,8 +434,9 @@ def import_confirm(request, pk: int):
 
 
 @require_POST
-@role_required(*ANALYSTS)
-def import_cancel(request, pk: int):
+@allowed("importbatch.use", gate=import_batch_get_for_user, as_="batch")
+def import_cancel(request, batch):
+    pk = batch.pk
     try:
         services.transactions_cancel(actor=request.user, batch_id=pk)
     except CustomerError as exc:
@@ -456,7 +444,7 @@ def import_cancel(request, pk: int):
     return redirect("customers:import")
 
 
-@role_required(*ANALYSTS)
+@allowed("matrix.view")
 def matrix(request):
     branches = branches_for_user(user=request.user)
     form = MatrixFilterForm(request.GET or None, branches=branches)
@@ -492,22 +480,25 @@ def matrix(request):
             "chart": matrix_chart_data(data, labels),
             "branch": branch,
             "tier": tier,
-            "can_recompute": access_of(request.user).role in (Role.GENERAL_MANAGER, Role.ADMIN),
+            "can_recompute": can(request.user, "classification.run"),
         },
     )
 
 
 @require_POST
-@role_required(Role.GENERAL_MANAGER, Role.ADMIN)
+@allowed("classification.run")
 def classify_now(request):
     """Start a recomputation in the background: at 200,000 customers it takes most of a minute."""
-    user_id = request.user.pk
-    transaction.on_commit(lambda: classify_customers_task.delay(triggered_by_id=user_id))
-    messages.success(request, _("Recomputation started; refresh in a minute."))
+    try:
+        services.customers_recompute_request(actor=request.user)
+    except CustomerError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Recomputation started; refresh in a minute."))
     return redirect("customers:matrix")
 
 
-@role_required(*ANALYSTS)
+@allowed("retention.view")
 def retention(request):
     form = RetentionForm(request.GET or None)
     params = form.cleaned_data if form.is_valid() else {"unit": "month", "count": 6, "dimension": "none"}

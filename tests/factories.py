@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from crm_site.org.models import Branch, Department, StaffProfile
 from crm_site.org.roles import sync_role_permissions
 from customers.models import Customer
+from customers.phones import phone_e164
 
 TEST_PASSWORD = "test-pass-2026"
 
@@ -64,4 +65,5 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"T{n:06d}")
     name = factory.Sequence(lambda n: f"客户 {n}")
     phone = factory.Sequence(lambda n: f"139{n:08d}")
+    phone_e164 = factory.LazyAttribute(lambda o: phone_e164(o.phone))  # as the services store it
     branch = factory.SubFactory(BranchFactory)

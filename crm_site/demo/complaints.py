@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from complaints import services
-from complaints.models import Category, Complaint, CustomerResponse, Remedy, Revisit, Severity
+from complaints import services, sla
+from complaints.models import Category, Complaint, CustomerResponse, Remedy, Revisit, Severity, TimelineEvent
 from complaints.workflow import Step
 from customers.models import Customer
 
@@ -82,6 +82,17 @@ def _walk_to(complaint, target: Step, people: DemoPeople, *, reject_first=False,
     if target == Step.ACTION:
         _plan_stage(pk, people, reject_first=reject_first, major=major, finish=False)
     return complaint
+
+
+def _received_earlier(complaint: Complaint, received_at) -> None:
+    """As if the complaint had been registered at ``received_at``: its timeline and both deadlines from then."""
+    response_due, resolution_due = sla.due_times(
+        branch_id=complaint.branch_id, severity=complaint.severity, start=received_at
+    )
+    Complaint.objects.filter(pk=complaint.pk).update(
+        created_at=received_at, response_due_at=response_due, resolution_due_at=resolution_due
+    )
+    TimelineEvent.objects.filter(complaint=complaint).update(created_at=received_at)
 
 
 def _plan_stage(pk: int, people: DemoPeople, *, reject_first: bool, major: bool, finish: bool) -> None:
@@ -204,9 +215,7 @@ def seed(people: DemoPeople) -> int:
             severity=Severity.IMPORTANT,
         ),
     )
-    Complaint.objects.filter(pk=late.pk).update(
-        created_at=now - timedelta(days=9), resolution_due_at=now - timedelta(days=2)
-    )
+    _received_earlier(late, now - timedelta(days=9))  # past both deadlines by now
     services.complaint_extend_deadline(
         actor=people.users["manager"],
         complaint_id=late.pk,
@@ -224,9 +233,7 @@ def seed(people: DemoPeople) -> int:
             category=categories["billing"],
         ),
     )
-    Complaint.objects.filter(pk=overdue.pk).update(
-        created_at=now - timedelta(days=8), resolution_due_at=now - timedelta(days=1)
-    )
+    _received_earlier(overdue, now - timedelta(days=8))  # 40 business hours for a general one: overdue
     # A repeat complaint by the same customer.
     services.complaint_create(
         actor=fl,

@@ -1,11 +1,15 @@
 """Demo customers: a few hundred, with 24 months of transactions, assessments, contacts, interactions and
-visit plans, spread over all four quadrants and the three tiers; then classified by the real services.
+visit plans, spread over all four quadrants and the three tiers.
+
+Seeded in the order real use makes them: customers, their purchases and assessments, a classification run
+from before the lost ones left, the lost ones churned (after their last purchase), then today's at-risk
+flags, classification and visit plans by the real services, so the matrix page agrees with a fresh run.
 
 Idempotent: customers are created by code, and the value data only once (bulk_create throughout).
 """
 
 import random
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -22,6 +26,7 @@ from customers.models import (
     Tag,
     VisitPlan,
 )
+from customers.phones import phone_e164
 from customers.services import customers_classify, customers_detect_at_risk, visit_plans_schedule_defaults
 
 from .org import DemoPeople
@@ -132,6 +137,8 @@ def _create_customers(people: DemoPeople, rng: random.Random) -> None:
                 source=rng.choice(SOURCES),
             )
         )
+    for customer in new:
+        customer.phone_e164 = phone_e164(customer.phone)
     Customer.objects.bulk_create(new)
     # Databases seeded before Guangzhou had an account manager: give its customers one (a rerun finds none left).
     Customer.objects.filter(code__startswith="C", account_manager=None, branch__code="GZ01").update(
@@ -149,6 +156,7 @@ def _seed_value_data(people: DemoPeople) -> None:
     customers = list(Customer.objects.filter(code__startswith="C").order_by("code"))
     purchases, assessments, contacts, interactions = [], [], [], []
     tagged, lost = [], []
+    last_bought: dict[int, date] = {}
     for customer in customers:
         i = int(customer.code[1:])
         name, _share, (low, high), chance, (score_low, score_high), (recent, oldest) = _profile_for(i)
@@ -163,6 +171,7 @@ def _seed_value_data(people: DemoPeople) -> None:
             day = today - timedelta(days=30 * month + rng.randint(0, 27))
             amount = Decimal(spend).quantize(Decimal("0.01"))
             order += 1
+            last_bought[customer.pk] = max(day, last_bought.get(customer.pk, day))
             purchases.append(
                 Purchase(
                     customer=customer,
@@ -215,6 +224,8 @@ def _seed_value_data(people: DemoPeople) -> None:
             lost.append(customer)
     Purchase.objects.bulk_create(purchases, batch_size=1000)
     PotentialAssessment.objects.bulk_create(assessments, batch_size=1000)
+    for contact in contacts:
+        contact.phone_e164 = phone_e164(contact.phone)
     Contact.objects.bulk_create(contacts)
     Interaction.objects.bulk_create(interactions, batch_size=1000)
     for assessment in assessments:
@@ -226,33 +237,37 @@ def _seed_value_data(people: DemoPeople) -> None:
     )
     through = Customer.tags.through
     through.objects.bulk_create([through(customer_id=c, tag_id=t) for c, t in tagged], ignore_conflicts=True)
-    customers_classify()
-    customers_detect_at_risk()
-    # Lost customers were classified while they were still buying, then churned with a reason.
+    # Lost customers stopped buying, then were marked churned with a reason, a month or three later; they
+    # were classified by a run from before the first of them churned, as the nightly job would have done.
+    churn_dates = []
+    for customer in lost:
+        bought = last_bought.get(customer.pk, today - timedelta(days=rng.randint(60, 330)))
+        churn_dates.append(min(bought + timedelta(days=rng.randint(30, 90)), today - timedelta(days=10)))
+    if churn_dates:
+        customers_classify(as_of=min(churn_dates) - timedelta(days=1))
     events = []
-    for customer in Customer.objects.filter(pk__in=[c.pk for c in lost]):
+    for customer, churned_on in zip(lost, churn_dates, strict=True):
         events.append(
             CustomerEvent(
                 customer=customer,
                 kind=CustomerEvent.Kind.STATUS,
                 actor=customer.account_manager or staff[1],
-                from_value=customer.status,
+                from_value=Customer.Status.ACTIVE,
                 to_value=Customer.Status.CHURNED,
                 note=rng.choice(CHURN_REASONS),
-                created_at=timezone.make_aware(
-                    datetime.combine(today - timedelta(days=rng.randint(10, 330)), time(10))
-                ),
+                created_at=timezone.make_aware(datetime.combine(churned_on, time(10))),
             )
         )
         customer.status, customer.at_risk_reason = Customer.Status.CHURNED, ""
-        customer.churn_reason, customer.churned_on = events[-1].note, timezone.localdate(events[-1].created_at)
-    Customer.objects.bulk_update(
-        [e.customer for e in events], ["status", "at_risk_reason", "churn_reason", "churned_on"], batch_size=500
-    )
+        customer.churn_reason, customer.churned_on = events[-1].note, churned_on
+    Customer.objects.bulk_update(lost, ["status", "at_risk_reason", "churn_reason", "churned_on"], batch_size=500)
     CustomerEvent.objects.bulk_create(events)
     ChurnEpisode.objects.bulk_create(
         [ChurnEpisode(customer=e.customer, churned_on=e.customer.churned_on, reason=e.note[:300]) for e in events]
     )
+    # Then what tonight's job does: flag the at-risk and classify, from the data as it now stands.
+    customers_detect_at_risk()
+    customers_classify()
     visit_plans_schedule_defaults()
     # Spread the first visits over the plans' cycles; every third one is late, so overdue lists show something.
     plans = list(VisitPlan.objects.filter(is_active=True).order_by("pk"))

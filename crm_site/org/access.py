@@ -5,11 +5,8 @@ their own branch, general managers and admins see every branch. Unknown and forb
 both answer 404 in the apps' gates, so these helpers only say yes or no.
 """
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import wraps
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
 from .roles import COMPANY_WIDE_ROLES, ROLE_PRECEDENCE, Role
@@ -84,19 +81,3 @@ def scope_to_user_branch(queryset: QuerySet, user, *, field: str = "branch") -> 
     if access.branch_id is None:
         return queryset.none()
     return queryset.filter(**{f"{field}_id": access.branch_id})
-
-
-def role_required(*roles: Role) -> Callable:
-    """View decorator: 403 unless the user holds one of the roles."""
-    allowed: Iterable[Role] = roles
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not has_role(request.user, *allowed):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator

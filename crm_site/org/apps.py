@@ -9,6 +9,7 @@ class OrgConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self) -> None:
+        from . import rules  # noqa: F401  (registers the organisation's access rules)
         from .roles import sync_role_permissions
 
         # Permissions only exist after every app has migrated, so the role groups (made by a

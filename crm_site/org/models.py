@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -62,3 +63,59 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class RoleChange(models.Model):
+    """One change of a login's access (role groups, active, superuser): who did it, to whom, from what to what.
+
+    Written only by ``org.services.staff_access_set``; never edited or deleted.
+    """
+
+    class Kind(models.TextChoices):
+        GROUPS = "groups", _("Roles")
+        ACTIVE = "active", _("Login enabled")
+        SUPERUSER = "superuser", _("Superuser")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_changes", verbose_name=_("user")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # Groups: the group names, comma-separated, widest role first; active and superuser: "true" or "false".
+    from_value = models.CharField(_("before"), max_length=500, blank=True)
+    to_value = models.CharField(_("after"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("role change")
+        verbose_name_plural = _("role changes")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["-created_at"], name="org_rolechange_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_kind_display()}: {self.from_display} → {self.to_display}"
+
+    def _display(self, value: str) -> str:
+        if self.kind == self.Kind.GROUPS:
+            from .roles import Role
+
+            names = [name for name in value.split(",") if name]
+            return ", ".join(str(Role(n).label) if n in Role.values else n for n in names) or "—"
+        if self.kind == self.Kind.ACTIVE:
+            return str(_("enabled") if value == "true" else _("disabled"))
+        return str(_("superuser") if value == "true" else _("not a superuser"))
+
+    @property
+    def from_display(self) -> str:
+        return self._display(self.from_value)
+
+    @property
+    def to_display(self) -> str:
+        return self._display(self.to_value)

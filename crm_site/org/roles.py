@@ -76,8 +76,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.GENERAL_MANAGER: [*_DAILY_WORK, *_OVERSIGHT],
     Role.ADMIN: [
         *_perms("org", ("add", "change", "view"), "branch", "department", "staffprofile"),
+        # Users: roles only; crm_site/org/admin.py keeps superuser, groups and permissions to superusers.
         *_perms("auth", ("add", "change", "view"), "user"),
         "auth.view_group",
+        "org.view_rolechange",
         *_perms(
             "complaints",
             ("add", "change", "view"),

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -19,6 +20,8 @@ VAR_DIR = Path(env("CRM_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me-0123456789abcdefghijklmnop")
+# On for `manage.py runserver`; `make run` (run_stack) turns it off unless DJANGO_DEBUG is set, so the demo
+# shows the friendly error pages, not the technical ones with the URL list.
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -39,6 +42,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_celery_results",
     "axes",
+    "csp",
     # Ours, bottom layer first.
     "crm_site.org",
     "customers",
@@ -50,6 +54,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -127,6 +132,7 @@ LANGUAGE_CODE = env("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="Asia/Shanghai")
+PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="CN")  # how a number without +country code is read
 USE_I18N = True
 USE_TZ = True
 
@@ -142,6 +148,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# WhiteNoise serves static files straight from the source folders, so the demo needs no collectstatic even
+# with DEBUG off (prod.py serves the collected, hashed copies instead).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -153,6 +163,21 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie.
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, so an injected
+# <script> or on*= attribute does not run. Templates keep no inline scripts or style attributes (a
+# json_script data island is not executed); htmx's indicator <style> is off in base.html's htmx-config.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # Bootstrap draws its icons in forms as data: SVGs
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Celery: the embedded default is kombu's filesystem transport, which a real worker in another
 # process can read; with CELERY_BROKER_URL=redis://... the same code uses Redis.
@@ -193,6 +218,17 @@ WORKER_PROBE_INTERVAL = timedelta(seconds=env.int("WORKER_PROBE_INTERVAL_SECONDS
 CELERY_BEAT_SCHEDULE = {
     "worker-probe": {"task": "crm_site.tasks.send_worker_probe", "schedule": WORKER_PROBE_INTERVAL.total_seconds()},
 }
+
+# The default cache holds the throttle counts (crm_site/org/throttle.py), which every web process must share and
+# increment atomically: Redis (REDIS_URL, else the broker when it is Redis). Without Redis, a per-process
+# memory cache, which counts right only for one web process: `make run`'s runserver, the tests. prod.py
+# refuses to start without Redis. ("django_ratelimit" stays out of INSTALLED_APPS: its only effect is a
+# system check that warns on Django's own RedisCache, jsocol/django-ratelimit#283.)
+REDIS_URL = env("REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
 def _no_traceback_for_client_errors(record) -> bool:

@@ -7,7 +7,7 @@ so production refuses to start without DATABASE_URL and CELERY_BROKER_URL.
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import CACHES, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")  # No default: refuse to start without one.
@@ -22,6 +22,11 @@ for _name, _example in (
             f"Set the {_name} environment variable (e.g. {_example}): production does not fall back to "
             "SQLite or the filesystem broker."
         )
+if CACHES["default"]["BACKEND"] != "django.core.cache.backends.redis.RedisCache":
+    raise ImproperlyConfigured(
+        "Set REDIS_URL (e.g. redis://redis-host:6379/1), or use a Redis broker: the throttles count in a cache "
+        "that every web process shares."
+    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -39,3 +44,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# The collected, hashed files only (the image runs collectstatic), read once at start.
+WHITENOISE_USE_FINDERS = False
+WHITENOISE_AUTOREFRESH = False

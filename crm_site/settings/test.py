@@ -8,6 +8,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = VAR_DIR / "test-media"
 LANGUAGE_CODE = "en"
+# Each test process counts its own throttles, even when the broker is Redis: xdist workers and other runs
+# sharing one Redis would count each other's requests for users with the same id.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Apart from the folders a running `make run` worker reads.

@@ -1,8 +1,9 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from customers.imports import row_error_text
+from customers.masking import phone_for
 from customers.models import ClassificationChange, Customer, CustomerEvent, Quadrant, Tier
-from customers.permissions import phone_for
 
 register = template.Library()
 
@@ -76,3 +77,9 @@ def change_reason(change: ClassificationChange) -> str:
     return _(
         "Bigger customers bring %(share)s%% of sales (A below %(pareto)s%%); %(count)s purchases in the window"
     ) % {"share": share, "pareto": run.pareto_percent, "count": change.window_purchases}
+
+
+@register.filter
+def import_errors(errors) -> str:
+    """A row's stored import errors, worded in the reader's language (older batches kept the text itself)."""
+    return " ".join(row_error_text(error) for error in errors)

@@ -22,7 +22,7 @@ def test_the_branch_handling_a_complaint_reads_the_customer_of_another_branch(cl
     assert reverse("customers:edit", args=[other_customer.pk]) not in page
     assert reverse("customers:interaction_log", args=[other_customer.pk]) not in page
     # The record's own actions stay with its branch.
-    assert client.get(reverse("customers:edit", args=[other_customer.pk])).status_code == 404
+    assert client.get(reverse("customers:edit", args=[other_customer.pk])).status_code == 403
 
 
 def test_without_a_complaint_another_branchs_customer_stays_hidden(client, frontline, branch, other_customer):

@@ -15,7 +15,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+pytestmark = [
+    pytest.mark.slow,  # starts web, worker and beat processes: `make test-slow`
+    pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)"),
+]
 
 
 def _parent_of(pid: int) -> int | None:

@@ -59,6 +59,7 @@ def worker_process():
         proc.kill()
 
 
+@pytest.mark.slow  # starts a worker process: `make test-slow`
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_task_enqueued_after_commit_runs_in_a_real_worker_and_writes(worker_process):
     with transaction.atomic():

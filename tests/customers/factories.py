@@ -6,6 +6,7 @@ from decimal import Decimal
 import factory
 
 from customers.models import Contact, Interaction, PotentialAssessment, Purchase, VisitPlan
+from customers.phones import phone_e164
 from tests.factories import CustomerFactory, UserFactory
 
 
@@ -48,6 +49,7 @@ class ContactFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"联系人 {n}")
     role = "采购经理"
     phone = factory.Sequence(lambda n: f"137{n:08d}")
+    phone_e164 = factory.LazyAttribute(lambda o: phone_e164(o.phone))  # as the services store it
 
 
 class VisitPlanFactory(factory.django.DjangoModelFactory):

@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from customers.classification import months_before, value_window
+from customers.classification import months_before, potential_score, value_window
 from customers.models import ClassificationChange, Customer, ValueMatrixSettings
-from customers.services import customers_classify, potential_score
+from customers.services import customers_classify
 from customers.templatetags.customer_tags import change_reason
 from tests.factories import CustomerFactory
 
@@ -280,3 +280,40 @@ def test_classification_is_set_based_the_query_count_does_not_grow_with_customer
     assert run.customers_classified == 43
     assert len(large.captured_queries) == len(small.captured_queries)
     assert len(large.captured_queries) <= 20
+
+
+@pytest.mark.parametrize(
+    ("weights", "scores", "expected"),
+    [
+        # 10 × 1 / 16 = 0.625: half up gives 0.63 (the old Python rounding gave 0.62, the database 0.63).
+        ((1, 15, 0, 0), (1, 0, 0, 0), Decimal("0.63")),
+        # 10 × (2 + 0) / 3 = 6.666…: 6.67.
+        ((1, 1, 1, 0), (1, 1, 0, 0), Decimal("6.67")),
+        # 10 × (3·7 + 3·5 + 2·9 + 2·4) / 10 = 62: no rounding.
+        ((3, 3, 2, 2), (7, 5, 9, 4), Decimal("62.00")),
+    ],
+)
+def test_the_assessment_and_the_classification_agree_on_the_potential_score(manager, weights, scores, expected):
+    """The score shown when an assessment is recorded is the one the set-based classification stores."""
+    from customers.services import assessment_record
+
+    configure(
+        weight_share_of_wallet=weights[0],
+        weight_growth=weights[1],
+        weight_recommendation=weights[2],
+        weight_loyalty=weights[3],
+    )
+    customer = CustomerFactory(branch=manager.staff_profile.branch)
+    assessment_record(
+        actor=manager,
+        customer_id=customer.pk,
+        share_of_wallet=scores[0],
+        growth=scores[1],
+        recommendation=scores[2],
+        loyalty_intent=scores[3],
+    )
+    customer.refresh_from_db()
+    assert customer.potential_score == expected
+    customers_classify(as_of=AS_OF)
+    customer.refresh_from_db()
+    assert customer.potential_score == expected

@@ -11,7 +11,7 @@ from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 
-from customers.imports import ImportFileError, read_rows
+from customers.imports import ImportFileError, read_rows, row_error_text
 from customers.models import Customer, ImportBatch, Purchase
 from customers.services import transactions_import, transactions_preview
 from customers.workflow import CustomerError
@@ -32,6 +32,11 @@ def codes(branch, other_branch):
     CustomerFactory(branch=other_branch, code="SH1")
     PurchaseFactory(customer=mine, reference="SO-OLD", date=date(2026, 1, 5))
     return mine
+
+
+def worded(errors) -> str:
+    """A row's stored errors as the reader sees them."""
+    return " ".join(row_error_text(e) for e in errors)
 
 
 def sample_csv() -> str:
@@ -61,7 +66,7 @@ def test_preview_reports_every_bad_row_and_keeps_the_good_ones(manager, codes):
     assert batch.status == "previewed" and batch.total_rows == 11
     assert [r["row"] for r in batch.good_rows] == [2, 12]
     assert batch.good_rows[1]["amount"] == "1200" and batch.good_rows[1]["margin"] == "0"
-    errors = {e["row"]: " ".join(e["errors"]) for e in batch.errors}
+    errors = {e["row"]: worded(e["errors"]) for e in batch.errors}
     assert sorted(errors) == [3, 4, 5, 6, 7, 8, 9, 10, 13]
     assert "NOPE" in errors[3] and "SH1" in errors[4]
     assert "date" in errors[5] and "future" in errors[6]
@@ -91,7 +96,7 @@ def test_rows_that_became_bad_since_the_preview_are_reported_not_imported(manage
     PurchaseFactory(customer=codes, reference="SO-1")  # imported meanwhile by someone else
     batch = transactions_import(actor=manager, batch_id=batch.pk)
     assert batch.imported_rows == 1
-    assert any(e["row"] == 2 and "already imported" in " ".join(e["errors"]) for e in batch.errors)
+    assert any(e["row"] == 2 and "already imported" in worded(e["errors"]) for e in batch.errors)
 
 
 def test_nothing_is_half_written_when_the_import_fails(manager, codes, monkeypatch):
@@ -175,7 +180,7 @@ def test_amounts_margins_and_dates_must_fit_the_columns(manager, codes):
     )
     batch = transactions_preview(actor=manager, filename="s.csv", records=read_rows(csv_upload(text))).batch
     assert [r["row"] for r in batch.good_rows] == [2, 7]
-    errors = {e["row"]: " ".join(e["errors"]) for e in batch.errors}
+    errors = {e["row"]: worded(e["errors"]) for e in batch.errors}
     assert "amount is larger" in errors[3] and "amount is larger" in errors[4]
     assert "margin is larger" in errors[5] and "before 2000-01-01" in errors[6]
     batch = transactions_import(actor=manager, batch_id=batch.pk)
@@ -198,7 +203,7 @@ def test_a_too_large_amount_kept_from_an_older_preview_is_reported_not_a_crash(c
     assert response.status_code == 200 and b"amount is larger" in response.content  # reported, not a 500
     batch.refresh_from_db()
     assert (batch.status, batch.imported_rows) == ("imported", 0)
-    assert "amount is larger" in " ".join(batch.errors[0]["errors"])
+    assert "amount is larger" in worded(batch.errors[0]["errors"])
 
 
 def test_confirm_page_does_not_fail_on_a_database_error(client, manager, codes, monkeypatch):
@@ -215,3 +220,47 @@ def test_confirm_page_does_not_fail_on_a_database_error(client, manager, codes, 
     assert response.status_code == 200
     assert b"nothing was imported" in response.content
     assert ImportBatch.objects.get(pk=batch.pk).status == "previewed"
+
+
+def test_row_errors_are_worded_in_the_readers_language_not_the_uploaders(client, manager, codes):
+    client.force_login(manager)
+    client.post(reverse("customers:import"), {"file": csv_upload(sample_csv())}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    batch = ImportBatch.objects.get()
+    # Kept as what went wrong, not as words in the uploader's language.
+    row_3 = next(e for e in batch.errors if e["row"] == 3)
+    assert row_3["errors"] == [{"code": "customer_unknown", "params": {"code": "NOPE"}}]
+    url = reverse("customers:import_preview", args=[batch.pk])
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "No customer with code NOPE." in english and "没有编号为 NOPE 的客户。" not in english
+    assert "没有编号为 NOPE 的客户。" in chinese and "No customer with code NOPE." not in chinese
+    assert "日期晚于今天。" in chinese and "The date is in the future." in english
+
+
+def test_row_errors_kept_as_text_by_older_batches_are_shown_as_they_are(client, manager):
+    batch = ImportBatch.objects.create(
+        filename="old.csv",
+        total_rows=2,
+        created_by=manager,
+        errors=[{"row": 2, "errors": ["No customer with code OLD1.", "The date is in the future."]},
+                {"row": 3, "errors": ["The <b>amount</b> must be more than 0."]}],
+    )  # fmt: skip
+    client.force_login(manager)
+    page = client.get(reverse("customers:import_preview", args=[batch.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    content = page.content.decode()
+    assert "No customer with code OLD1. The date is in the future." in content
+    assert "The &lt;b&gt;amount&lt;/b&gt; must be more than 0." in content  # text from a file is escaped
+
+
+def test_a_long_unknown_code_is_quoted_shortened():
+    from customers.imports import check_rows
+
+    code = "X" * 5000
+    [row] = check_rows(
+        [{"customer_code": code, "date": "2026-01-01", "amount": "5"}],
+        customers_by_code={},
+        known_references=set(),
+        today=date(2026, 6, 1),
+    )
+    assert len(row.errors) == 1 and len(row.errors[0]["params"]["code"]) == 60
+    assert row_error_text(row.errors[0]) == f"No customer with code {'X' * 59}…."

@@ -161,7 +161,7 @@ def test_complaint_from_intake_to_closed(as_user, live_server, frontline, manage
     fl.get_by_label("Prevention measure").fill("Keep spare boards in stock")
     fl.get_by_role("button", name="Record the revisit").click()
     fl.get_by_test_id("advance").click()
-    ok(fl, "next step")
+    ok(fl, "Complaint closed.")
     complaint = Complaint.objects.get()
     assert complaint.step == Step.CLOSED and not complaint.closed_without_satisfaction
     assert complaint.first_responder == frontline

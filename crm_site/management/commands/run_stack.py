@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -35,6 +36,12 @@ def _die_with_parent(parent_pid: int):
     return preexec
 
 
+def child_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """Web, worker and beat run like the product: DEBUG off (friendly 404/500 pages, no URL list) unless
+    DJANGO_DEBUG is set explicitly; WhiteNoise still serves the static files (settings/base.py)."""
+    return {"DJANGO_DEBUG": "false", **environ, "PYTHONUNBUFFERED": "1"}
+
+
 class Command(BaseCommand):
     help = "Start web, worker and beat for local use and the demo."
 
@@ -44,7 +51,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, **options):
         python = sys.executable
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = child_environment(os.environ)
         commands = {
             "web": [python, "manage.py", "runserver", "--noreload", f"{host}:{port}"],
             "worker": [

@@ -3,13 +3,14 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from customers.services import customers_classify, visit_plans_schedule_defaults
+from customers.services import customers_recompute
 
 
 class Command(BaseCommand):
     help = (
         "Recompute every customer's current value, potential, value quadrant and A/B/C tier (set-based), "
-        "keeping each change, then give customers without a visit plan their quadrant's default plan."
+        "keeping each change, then the at-risk flags, then give customers without a visit plan their quadrant's "
+        'default plan: the same steps as "Recompute now" and the nightly schedule.'
     )
 
     def add_arguments(self, parser):
@@ -23,7 +24,8 @@ class Command(BaseCommand):
                 as_of = date.fromisoformat(options["as_of"])
             except ValueError as exc:
                 raise CommandError(_("--as-of must be a date like 2026-03-31.")) from exc
-        run = customers_classify(as_of=as_of)
+        result = customers_recompute(as_of=as_of, default_plans=not options["no_plans"])
+        run = result.run
         self.stdout.write(
             _(
                 "Classified %(count)s customers as of %(day)s: %(quadrants)s quadrant and %(tiers)s tier changes "
@@ -38,6 +40,9 @@ class Command(BaseCommand):
                 "pt": run.potential_threshold,
             }
         )
+        self.stdout.write(
+            _("At risk: %(flagged)s newly flagged, %(recovered)s back to active.")
+            % {"flagged": result.at_risk.flagged, "recovered": result.at_risk.recovered}
+        )
         if not options["no_plans"]:
-            created = visit_plans_schedule_defaults(as_of=as_of)
-            self.stdout.write(_("Default visit plans created: %(count)s.") % {"count": created})
+            self.stdout.write(_("Default visit plans created: %(count)s.") % {"count": result.plans_created})

@@ -1,0 +1,205 @@
+"""One small company in two branches, built once per test module and rolled back after it.
+
+Branch A and branch B each have a front-line clerk, a manager, a customer with a contact and a visit plan, a
+complaint at the Action step with a pending plan and a remedy, an attachment, and an import batch of their
+manager. Branch B also handles a complaint of branch A's customer (intake is company-wide), so branch B's staff
+may read that customer, never change it or see its phone. A second clerk and a second manager of branch A, a
+clerk without a branch, a user without a role and a deactivated manager fill in the matrix's corners.
+
+The world is written inside one transaction that the module's end rolls back; each test runs in a savepoint of
+its own (``rollback``), so a test that changes something leaves the next one the same world.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+
+from complaints.models import Complaint, PlanStatus, Remedy, ResolutionPlan
+from complaints.workflow import Step
+from crm_site.org.roles import Role
+from customers.models import Customer, ImportBatch
+from tests.complaints.factories import (
+    ComplaintFactory,
+    RemedyFactory,
+    ResolutionPlanFactory,
+    png_upload,
+    submit_plan,
+    walk_to,
+)
+from tests.customers.factories import ContactFactory, VisitPlanFactory
+from tests.factories import BranchFactory, CustomerFactory, UserFactory, staff
+
+# The people the URL walk tries every page as ("anonymous": nobody signed in).
+WALK_USERS = ["anonymous", "frontline_a", "frontline_b", "manager_a", "manager_b", "gm", "admin"]
+
+# Phones chosen so that no other text on a page can contain their digits by chance.
+PHONES = {
+    "customer_a": "13811470258",
+    "customer_a2": "13811470369",
+    "customer_b": "13922580147",
+    "customer_b2": "13922580369",
+    "contact_a": "13733690258",
+    "contact_a2": "13755690369",
+    "contact_b": "13744690147",
+}
+CSRF_SECRET = "securitytestcsrfsecret0123456789"  # 32 letters and digits: a valid unmasked CSRF secret
+
+
+@dataclass
+class World:
+    users: dict = field(default_factory=dict)
+    objects: dict = field(default_factory=dict)
+
+    def user(self, name: str):
+        return None if name == "anonymous" else self.users[name]
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__["objects"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _classified(customer: Customer, value: str) -> Customer:
+    """Give the customer a place in the value matrix, so the matrix page draws it."""
+    Customer.objects.filter(pk=customer.pk).update(
+        quadrant="high", tier="A", current_value=Decimal(value), potential_score=Decimal("8")
+    )
+    customer.refresh_from_db()
+    return customer
+
+
+def _action_complaint(*, customer, clerk, words: str) -> tuple[Complaint, ResolutionPlan, Remedy]:
+    """A complaint walked to Action by ``clerk``, with an attachment and a plan waiting for the manager."""
+    complaint = ComplaintFactory(actor=clerk, customer=customer, customer_words=words, files=[png_upload()])
+    complaint = walk_to(complaint, Step.ACTION, actor=clerk)
+    plan = submit_plan(complaint, clerk, amounts=("100",))
+    assert plan.status == PlanStatus.PENDING_MANAGER
+    return complaint, plan, plan.remedies.get()
+
+
+def build_world() -> World:
+    w = World()
+    branch_a = BranchFactory(code="SA", name="Branch Alpha")
+    branch_b = BranchFactory(code="SB", name="Branch Bravo")
+    u = w.users
+    u["frontline_a"] = staff(Role.FRONTLINE, branch_a, username="frontline_a")
+    u["frontline_a2"] = staff(Role.FRONTLINE, branch_a, username="frontline_a2")
+    u["frontline_b"] = staff(Role.FRONTLINE, branch_b, username="frontline_b")
+    # A leftover staff flag does not open the configuration pages: the policy (config.use) does.
+    u["manager_a"] = staff(Role.MANAGER, branch_a, username="manager_a", is_staff=True)
+    u["manager_a2"] = staff(Role.MANAGER, branch_a, username="manager_a2")
+    u["manager_b"] = staff(Role.MANAGER, branch_b, username="manager_b")
+    u["gm"] = staff(Role.GENERAL_MANAGER, None, username="gm")
+    u["admin"] = staff(Role.ADMIN, None, username="admin", is_staff=True)
+    u["frontline_nobranch"] = staff(Role.FRONTLINE, None, username="frontline_nobranch")
+    u["norole"] = UserFactory(username="norole")
+    u["inactive_manager"] = staff(Role.MANAGER, branch_a, username="inactive_manager", is_active=False)
+
+    o = w.objects
+    o["branch_a"], o["branch_b"] = branch_a, branch_b
+    o["customer_a"] = _classified(
+        CustomerFactory(
+            branch=branch_a,
+            name="Alice Ashdown",
+            code="CA0001",
+            phone=PHONES["customer_a"],
+            account_manager=u["frontline_a"],
+        ),
+        "5000",
+    )
+    o["customer_a2"] = _classified(
+        CustomerFactory(branch=branch_a, name="Arthur Applewood", code="CA0002", phone=PHONES["customer_a2"]), "3000"
+    )
+    o["customer_b"] = _classified(
+        CustomerFactory(
+            branch=branch_b,
+            name="Bruno Brightwater",
+            code="CB0001",
+            phone=PHONES["customer_b"],
+            account_manager=u["frontline_b"],
+        ),
+        "6000",
+    )
+    # Branch B's customer whose account manager is branch A's clerk (say, before a move between branches).
+    o["customer_b2"] = _classified(
+        CustomerFactory(
+            branch=branch_b,
+            name="Beatrix Blackmoor",
+            code="CB0002",
+            phone=PHONES["customer_b2"],
+            account_manager=u["frontline_a"],
+        ),
+        "4000",
+    )
+    o["contact_a"] = ContactFactory(customer=o["customer_a"], name="Amos Contact", phone=PHONES["contact_a"])
+    o["contact_a2"] = ContactFactory(customer=o["customer_a2"], name="Ada Contact", phone=PHONES["contact_a2"])
+    o["contact_b"] = ContactFactory(customer=o["customer_b"], name="Bella Contact", phone=PHONES["contact_b"])
+    overdue = timezone.localdate() - timedelta(days=3)
+    o["visit_plan_a"] = VisitPlanFactory(customer=o["customer_a"], owner=u["frontline_a"], next_due=overdue)
+    o["visit_plan_a2"] = VisitPlanFactory(customer=o["customer_a2"], owner=u["frontline_a2"], next_due=overdue)
+    o["visit_plan_b"] = VisitPlanFactory(customer=o["customer_b"], owner=u["frontline_b"], next_due=overdue)
+
+    o["complaint_a"], o["plan_a"], o["remedy_a"] = _action_complaint(
+        customer=o["customer_a"], clerk=u["frontline_a"], words="Alpha lift broken"
+    )
+    o["complaint_b"], o["plan_b"], o["remedy_b"] = _action_complaint(
+        customer=o["customer_b"], clerk=u["frontline_b"], words="Bravo lift broken"
+    )
+    # Branch B received a complaint of branch A's customer: B reads the customer, read-only.
+    o["complaint_x"] = ComplaintFactory(actor=u["frontline_b"], customer=o["customer_a"], customer_words="Cross")
+    o["attachment_a"] = o["complaint_a"].attachments.get()
+    o["attachment_b"] = o["complaint_b"].attachments.get()
+    # A new complaint of branch A (at Listen), with plans proposed by a manager and (stored directly) by the
+    # general manager: neither decides on their own plan.
+    o["complaint_a2"] = ComplaintFactory(actor=u["manager_a"], customer=o["customer_a2"], customer_words="Alpha two")
+    o["plan_by_manager_a"] = ResolutionPlanFactory(
+        complaint=o["complaint_a2"], status=PlanStatus.REJECTED, submitted_by=u["manager_a"]
+    )
+    RemedyFactory(plan=o["plan_by_manager_a"])
+    o["plan_by_gm"] = ResolutionPlanFactory(
+        complaint=o["complaint_a2"], status=PlanStatus.REJECTED, submitted_by=u["gm"]
+    )
+    for creator in ("manager_a", "manager_b", "gm", "admin"):
+        batch = f"batch_{creator.removeprefix('manager_')}"  # batch_a, batch_b, batch_gm, batch_admin
+        o[batch] = ImportBatch.objects.create(filename=f"{batch}.csv", created_by=u[creator])
+    for name in ("complaint_a", "complaint_a2", "complaint_b", "complaint_x", "plan_a", "plan_b"):
+        o[name].refresh_from_db()
+    return w
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once per module in a transaction that is rolled back at the module's end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def rollback(world, db):
+    """The world, in a test of its own: pytest-django's ``db`` runs each test in a savepoint inside the module's
+    transaction (it skips the class-level steps that would close the connection), so what a test changes is
+    undone before the next. Modules using it need ``pytestmark = pytest.mark.django_db``, which also tells
+    pytest-django to create the test database."""
+    return world
+
+
+def client_for(user) -> Client:
+    """A client that checks CSRF as a browser's server would, signed in as ``user`` (None: nobody), holding the
+    CSRF cookie; a request carries the matching token only if it sends it (``post`` does)."""
+    client = Client(enforce_csrf_checks=True)
+    if user is not None:
+        client.force_login(user)
+    client.cookies["csrftoken"] = CSRF_SECRET
+    return client
+
+
+def post(client: Client, url: str, data: dict | None = None, **extra):
+    """POST with the CSRF token in the form, as a rendered form would send it."""
+    return client.post(url, {"csrfmiddlewaretoken": CSRF_SECRET, **(data or {})}, **extra)
