@@ -5,10 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 from crm_site.org.access import access_of
 from crm_site.org.models import Branch
-from crm_site.org.roles import Role
 from customers.phones import same_phone
 
 from .models import Category, Complaint, Severity
+from .rules import WORKER_ROLES
 from .selectors import due_soon_filter, overdue_filter
 from .workflow import Step
 
@@ -74,7 +74,7 @@ class ComplaintFilter(django_filters.FilterSet):
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
-        staff = get_user_model().objects.filter(is_active=True, groups__name__in=[Role.FRONTLINE, Role.MANAGER])
+        staff = get_user_model().objects.filter(is_active=True, groups__name__in=WORKER_ROLES)
         if user is not None and not access_of(user).company_wide:
             staff = staff.filter(staff_profile__branch_id=access_of(user).branch_id)
         self.filters["handler"].queryset = staff.distinct().order_by("first_name", "username")

@@ -13,7 +13,8 @@ from customers.selectors import customer_list_for_user
 
 from .org.access import access_of
 from .org.models import Branch, RoleChange
-from .org.roles import ROLE_PRECEDENCE, Role
+from .org.policy import can
+from .org.roles import BRANCH_ROLES, ROLE_PRECEDENCE, Role
 
 RECENT_ROWS = 8
 BRANCHES_LISTED = 10
@@ -21,7 +22,7 @@ BRANCHES_LISTED = 10
 
 def home_context_for(user) -> dict:
     access = access_of(user)
-    if access.role == Role.ADMIN:
+    if can(user, "config.use"):
         # An admin configures: their home is the state of the configuration, not a complaint queue.
         return {"role": access.role, "branch": None, **admin_home_context()}
     customers = customer_list_for_user(user=user)
@@ -80,7 +81,7 @@ def _staff_summary() -> dict:
     User = get_user_model()
     memberships = User.groups.through.objects.filter(user_id=OuterRef("pk"))
     has_role = Exists(memberships.filter(group__name__in=Role.values))
-    needs_branch = Exists(memberships.filter(group__name__in=[Role.FRONTLINE, Role.MANAGER]))
+    needs_branch = Exists(memberships.filter(group__name__in=BRANCH_ROLES))
     active = Q(is_active=True)
     counts = User.objects.aggregate(
         active=Count("pk", filter=active),

@@ -17,6 +17,7 @@ from crm_site.org.policy import (
     is_manager,
     user_is,
 )
+from crm_site.org.roles import Role
 
 
 def customer_branch(customer) -> int:
@@ -45,6 +46,8 @@ def batch_creator(batch) -> int | None:
 
 customer_in_branch = branch_member(customer_branch)
 supervisor = is_manager | is_general_manager
+# The staff offered as account managers and visit owners (the general manager may own one, but is not offered).
+ACCOUNT_MANAGER_ROLES = (Role.FRONTLINE, Role.MANAGER)
 contact_staff = is_frontline | is_manager | is_general_manager
 analyst = is_manager | is_general_manager | is_admin
 

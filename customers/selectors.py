@@ -30,6 +30,7 @@ from .models import (
     VisitPlan,
 )
 from .phones import phone_e164, phone_search
+from .rules import ACCOUNT_MANAGER_ROLES
 
 User = get_user_model()
 
@@ -97,7 +98,7 @@ def customer_duplicates(
 def staff_for_customers_of(*, user) -> QuerySet:
     """Active staff who can own this user's customers: front-line staff and managers of the user's branch
     (every branch for company-wide roles)."""
-    qs = User.objects.filter(is_active=True, groups__name__in=[Role.FRONTLINE, Role.MANAGER])
+    qs = User.objects.filter(is_active=True, groups__name__in=ACCOUNT_MANAGER_ROLES)
     access = access_of(user)
     if not access.company_wide:
         if access.branch_id is None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from .roles import COMPANY_WIDE_ROLES, ROLE_PRECEDENCE, Role
+from .roles import COMPANY_WIDE_ROLES, Role, widest_role
 
 _CACHE_ATTR = "_crm_access"
 
@@ -36,7 +36,7 @@ def access_of(user) -> Access:
         group_names = set(user.groups.values_list("name", flat=True))
         if user.is_superuser:
             group_names.add(Role.ADMIN)
-        role = next((r for r in ROLE_PRECEDENCE if r in group_names), None)
+        role = widest_role(group_names)
         from .models import StaffProfile
 
         profile = StaffProfile.objects.filter(user_id=user.pk).values("branch_id", "department_id").first()

@@ -9,17 +9,11 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
 from .models import Branch, Department, RoleChange, StaffProfile
-from .roles import ROLE_PRECEDENCE, Role
+from .policy import can
+from .roles import BRANCH_ROLES, Role, widest_role
 from .services import staff_access_set, staff_profile_set
 
 User = get_user_model()
-# Roles that only see their own branch's data, so a login without a branch would see nothing.
-BRANCH_ROLES = frozenset({Role.FRONTLINE, Role.MANAGER})
-
-
-def widest_role(group_names) -> Role | None:
-    names = set(group_names)
-    return next((role for role in ROLE_PRECEDENCE if role in names), None)
 
 
 @admin.register(Branch)
@@ -81,11 +75,11 @@ class StaffFields(forms.Form):
         if "other_groups" in self.fields and user.pk:
             self.fields["other_groups"].initial = [g.pk for g in user.groups.exclude(name__in=Role.values)]
         actor = self.actor
-        if not getattr(actor, "is_superuser", False):
+        if not can(actor, "login.grant_beyond_role"):
             # Declared fields are in the form whatever the fieldsets say: drop what only a superuser may set.
             for name in ("is_superuser", "other_groups"):
                 self.fields.pop(name, None)
-        if user.pk and actor is not None and actor.pk == user.pk and not actor.is_superuser:
+        if user.pk and not can(actor, "login.change_access", user):
             # An admin cannot raise or end their own access; another admin (or a superuser) does it.
             for name in ("role", "is_active"):
                 if name in self.fields:
@@ -142,7 +136,19 @@ class StaffChangeForm(StaffFields, UserChangeForm):
         return cleaned
 
 
-class RoleChangeInline(admin.TabularInline):
+class RoleChangeColumns:
+    """Before and after of a role change, in the reader's language, for the list and the inline alike."""
+
+    @admin.display(description=_("before"))
+    def from_display(self, obj):
+        return obj.from_display
+
+    @admin.display(description=_("after"))
+    def to_display(self, obj):
+        return obj.to_display
+
+
+class RoleChangeInline(RoleChangeColumns, admin.TabularInline):
     model = RoleChange
     fk_name = "user"
     fields = ["created_at", "kind", "from_display", "to_display", "actor"]
@@ -159,14 +165,6 @@ class RoleChangeInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-    @admin.display(description=_("before"))
-    def from_display(self, obj):
-        return obj.from_display
-
-    @admin.display(description=_("after"))
-    def to_display(self, obj):
-        return obj.to_display
 
 
 # django.contrib.auth registers its own UserAdmin, which lets anyone with change_user tick is_superuser, give
@@ -202,7 +200,7 @@ class StaffUserAdmin(UserAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return self.add_fieldsets
-        if request.user.is_superuser:
+        if can(request.user, "login.grant_beyond_role"):
             return self.fieldsets + self.superuser_fieldsets
         return self.fieldsets
 
@@ -219,7 +217,7 @@ class StaffUserAdmin(UserAdmin):
 
     def has_change_permission(self, request, obj=None):
         # Nobody but a superuser edits a superuser, or opens their password form.
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+        if obj is not None and not can(request.user, "login.change", obj):
             return False
         return super().has_change_permission(request, obj)
 
@@ -263,7 +261,7 @@ class StaffUserAdmin(UserAdmin):
 
 
 @admin.register(RoleChange)
-class RoleChangeAdmin(admin.ModelAdmin):
+class RoleChangeAdmin(RoleChangeColumns, admin.ModelAdmin):
     """The audit of role changes: read-only, written by org.services.staff_access_set."""
 
     list_display = ["created_at", "user", "kind", "from_display", "to_display", "actor"]
@@ -281,11 +279,3 @@ class RoleChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    @admin.display(description=_("before"))
-    def from_display(self, obj):
-        return obj.from_display
-
-    @admin.display(description=_("after"))
-    def to_display(self, obj):
-        return obj.to_display

@@ -14,6 +14,14 @@ class Role(models.TextChoices):
 # When a user is in several groups, the widest role wins.
 ROLE_PRECEDENCE = [Role.ADMIN, Role.GENERAL_MANAGER, Role.MANAGER, Role.FRONTLINE]
 COMPANY_WIDE_ROLES = frozenset({Role.ADMIN, Role.GENERAL_MANAGER})
+# The others see one branch's data: without a branch they see nothing.
+BRANCH_ROLES = frozenset(set(Role) - COMPANY_WIDE_ROLES)
+
+
+def widest_role(group_names) -> Role | None:
+    """A user's role from their group names: the widest role group they are in."""
+    names = set(group_names)
+    return next((role for role in ROLE_PRECEDENCE if role in names), None)
 
 
 def _perms(app_label: str, verbs: tuple[str, ...], *models: str) -> list[str]:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from .models import Branch, Department, RoleChange, StaffProfile
+from .policy import can
 from .roles import ROLE_PRECEDENCE, Role
 
 
@@ -54,13 +55,13 @@ def staff_access_set(
     new_superuser = locked.is_superuser if is_superuser is None else is_superuser
 
     groups_changed = set(wanted) != set(current)
-    if not getattr(actor, "is_superuser", False):
-        if locked.is_superuser:
-            raise AccessChangeForbidden(_("Only a superuser may change a superuser."))
-        if new_superuser != locked.is_superuser or {g.name for g in others} != {g.name for g in kept_others}:
-            raise AccessChangeForbidden(_("Only a superuser may grant more than a role."))
-        if getattr(actor, "pk", None) == locked.pk and (groups_changed or new_active != locked.is_active):
-            raise AccessChangeForbidden(_("You cannot change your own role or deactivate yourself."))
+    if not can(actor, "login.change", locked):
+        raise AccessChangeForbidden(_("Only a superuser may change a superuser."))
+    beyond_role = new_superuser != locked.is_superuser or {g.name for g in others} != {g.name for g in kept_others}
+    if beyond_role and not can(actor, "login.grant_beyond_role"):
+        raise AccessChangeForbidden(_("Only a superuser may grant more than a role."))
+    if (groups_changed or new_active != locked.is_active) and not can(actor, "login.change_access", locked):
+        raise AccessChangeForbidden(_("You cannot change your own role or deactivate yourself."))
 
     changes = []
     if groups_changed:

@@ -100,9 +100,14 @@ def build_world() -> World:
     u["frontline_nobranch"] = staff(Role.FRONTLINE, None, username="frontline_nobranch")
     u["norole"] = UserFactory(username="norole")
     u["inactive_manager"] = staff(Role.MANAGER, branch_a, username="inactive_manager", is_active=False)
+    u["admin2"] = staff(Role.ADMIN, None, username="admin2", is_staff=True)
+    u["root"] = UserFactory(username="root", is_superuser=True, is_staff=True)
 
     o = w.objects
     o["branch_a"], o["branch_b"] = branch_a, branch_b
+    # Logins, as objects of the login.* rules.
+    for name in ("frontline_a", "admin", "admin2", "root"):
+        o[f"login_{name}"] = u[name]
     o["customer_a"] = _classified(
         CustomerFactory(
             branch=branch_a,

@@ -102,6 +102,29 @@ MATRIX = [
     ("config.use", "frontline_a", None, False),
     ("config.use", "norole", None, False),
     ("config.use", "anonymous", None, False),
+    # Logins: an admin gives staff their name, password, branch and one of the four roles; never touches a
+    # superuser; never changes their own role or disables themselves (another admin does); only a superuser grants
+    # more than a role (superuser, other groups, permissions).
+    ("login.change", "admin", "login_frontline_a", True),
+    ("login.change", "admin", "login_admin2", True),
+    ("login.change", "admin", "login_admin", True),
+    ("login.change", "admin", "login_root", False),
+    ("login.change", "root", "login_root", True),
+    ("login.change", "root", "login_admin", True),
+    ("login.change", "manager_a", "login_frontline_a", False),
+    ("login.change", "gm", "login_frontline_a", False),
+    ("login.change", "anonymous", "login_frontline_a", False),
+    ("login.change_access", "admin", "login_frontline_a", True),
+    ("login.change_access", "admin", "login_admin2", True),
+    ("login.change_access", "admin", "login_admin", False),
+    ("login.change_access", "admin", "login_root", False),
+    ("login.change_access", "root", "login_admin", True),
+    ("login.change_access", "root", "login_root", True),
+    ("login.change_access", "manager_a", "login_frontline_a", False),
+    ("login.grant_beyond_role", "root", None, True),
+    ("login.grant_beyond_role", "admin", None, False),
+    ("login.grant_beyond_role", "gm", None, False),
+    ("login.grant_beyond_role", "manager_a", None, False),
     # --- Branches -------------------------------------------------------------------------------------------------
     # Acting in a branch: its own staff; company-wide roles span every branch.
     ("branch.act_in", "frontline_a", "branch_a", True),
