@@ -266,7 +266,8 @@ def complaint_advance(request, complaint):
     pk = complaint.pk
     form = VersionForm(request.POST)
     if not form.is_valid():
-        return _run(request, pk, lambda: (_ for _ in ()).throw(WorkflowError(_("The form is incomplete."))), "")
+        messages.error(request, _("The form is incomplete. Reload the page and try again."))
+        return redirect("complaints:detail", pk=pk)
     return _run(
         request,
         pk,
