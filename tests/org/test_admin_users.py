@@ -326,3 +326,12 @@ def test_the_user_list_shows_each_role_and_branch(client, admin_user, frontline,
     for label in ("Front-line staff", "Manager", "General manager", "Administrator"):
         assert f'<td class="field-role">{label}</td>' in page
     assert page.count(f'<td class="field-branch">{branch.name}</td>') == 2
+
+
+def test_the_add_user_page_says_what_it_does_in_both_languages(client, admin_user):
+    client.force_login(admin_user)
+    url = reverse("admin:auth_user_add")
+    assert "a login, a role and a branch" in client.get(url).content.decode()
+    chinese = client.get(url, headers={"accept-language": "zh-hans"}).content.decode()
+    assert "为新员工设置登录账号、职务和服务网点" in chinese
+    assert "After you’ve created a user" not in chinese  # Django's own sentence, untranslated in its catalogue
