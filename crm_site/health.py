@@ -29,15 +29,22 @@ def broker_status() -> dict:
 
 
 def worker_status() -> dict:
-    """When a worker last answered a probe, and "ok" if that was within two probe intervals.
+    """When a probe was last sent and answered; "ok" if a worker answered within two probe intervals.
 
-    Informational: it does not fail the check, since the web answers while workers restart.
+    Beat sends a probe every WORKER_PROBE_INTERVAL, and a worker sends one when it starts; a worker answers it
+    through the broker. No answer within two intervals: the worker (or beat, if nothing was sent) is not running,
+    so reminders and other background work are not happening.
     """
     try:
         last = WorkerProbe.objects.filter(answered_at__isnull=False).order_by("-answered_at").first()
+        sent = WorkerProbe.objects.order_by("-created_at").values_list("created_at", flat=True).first()
     except Exception as exc:  # noqa: BLE001
         return {"ok": False, "last_seen": None, "error": exc.__class__.__name__}
-    if last is None:
-        return {"ok": False, "last_seen": None}
-    recent = timezone.now() - last.answered_at <= 2 * settings.WORKER_PROBE_INTERVAL
-    return {"ok": recent, "last_seen": last.answered_at.isoformat()}
+    window = 2 * settings.WORKER_PROBE_INTERVAL
+    status = {
+        "ok": last is not None and timezone.now() - last.answered_at <= window,
+        "last_seen": last.answered_at.isoformat() if last else None,
+        "last_probe_sent": sent.isoformat() if sent else None,
+        "window_seconds": int(window.total_seconds()),
+    }
+    return status

@@ -5,6 +5,7 @@ view would refuse, nor hide one it would open."""
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.urls import NoReverseMatch, resolve, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -62,10 +63,13 @@ def nav_for(user) -> list[dict]:
 
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
+    # A plain-HTTP trial says so on every page, the login page first (settings/prod.py).
+    http_trial = settings.HTTP_TRIAL
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "user_role": None}
+        return {"nav_items": [], "user_role": None, "http_trial": http_trial}
     access = access_of(user)
     return {
+        "http_trial": http_trial,
         "nav_items": nav_for(user),
         "user_role": access.role,
         "user_role_label": Role(access.role).label if access.role else _("No role"),

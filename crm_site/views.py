@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -5,7 +6,8 @@ from django.views.decorators.http import require_GET
 
 from . import health
 from .home import home_context_for
-from .org.policy import public, signed_in
+from .org.network import client_ip, in_networks
+from .org.policy import can, public, signed_in
 
 
 @signed_in
@@ -17,11 +19,17 @@ def home(request):
 @never_cache
 @require_GET
 def healthz(request):
+    """503 unless the database and the broker answer and a worker answered a probe within two intervals.
+
+    The details (which part failed, when the worker last answered) only for admins and the local network.
+    """
     database = health.database_status()
     broker = health.broker_status()
     worker = health.worker_status() if database["ok"] else {"ok": False, "last_seen": None}
-    ok = database["ok"] and broker["ok"]
-    payload = {"status": "ok" if ok else "error", "database": database, "broker": broker, "worker": worker}
+    ok = database["ok"] and broker["ok"] and worker["ok"]
+    payload = {"status": "ok" if ok else "error"}
+    if can(request.user, "health.details") or in_networks(client_ip(request), settings.HEALTHZ_DETAIL_NETWORKS):
+        payload.update(database=database, broker=broker, worker=worker)
     return JsonResponse(payload, status=200 if ok else 503)
 
 

@@ -7,4 +7,4 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from . import rules  # noqa: F401  (registers this app's access rules)
+        from . import jobs, rules  # noqa: F401  (registers this app's access rules and background jobs)

@@ -660,11 +660,19 @@ def customers_recompute(*, actor=None, as_of: date | None = None, default_plans:
     return Recomputation(run=run, at_risk=at_risk, plans_created=plans)
 
 
-def customers_recompute_request(*, actor) -> None:
-    """ "Recompute now": refused unless the policy allows it; queued for the worker once this request commits."""
+def customers_recompute_request(*, actor, as_of: date | None = None):
+    """ "Recompute now": refused unless the policy allows it; recorded as a job that a worker runs once this request
+    commits (or the poll, if the broker is down). A recomputation already waiting is returned, not doubled."""
     if not can(actor, "classification.run"):
         raise CustomerError(_("You are not allowed to recompute the classification."))
-    from .tasks import recompute_customers_task
+    from crm_site.jobs.models import Job
+    from crm_site.jobs.services import job_enqueue
+    from crm_site.jobs.workflow import JobState
 
-    actor_id = actor.pk
-    transaction.on_commit(lambda: recompute_customers_task.delay(triggered_by_id=actor_id))
+    from .jobs import RECOMPUTE
+
+    waiting = Job.objects.filter(kind=RECOMPUTE, state=JobState.PENDING).order_by("pk").first()
+    if waiting is not None:
+        waiting.dispatched = None
+        return waiting
+    return job_enqueue(kind=RECOMPUTE, payload={"as_of": as_of.isoformat() if as_of else None}, actor=actor)

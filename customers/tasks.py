@@ -1,23 +1,20 @@
 """Celery tasks of the customers app: ids and dates in, one service call each."""
 
-from datetime import date
-
 from celery import shared_task
-from django.contrib.auth import get_user_model
 
-from . import services
+from crm_site.jobs.services import job_enqueue
+
+from .jobs import RECOMPUTE
 
 
 @shared_task(name="customers.tasks.recompute_customers_task")
 def recompute_customers_task(as_of: str | None = None, triggered_by_id: int | None = None) -> int:
-    """The recomputation (services.customers_recompute); returns the classification run's id.
+    """Record a recomputation as a job (crm_site/jobs), which a worker then runs once; returns the job's id.
 
-    Safe to run twice: every step recomputes from the data (a second run changes nothing but writes its own run
-    row), and the settings row the steps lock makes two runs wait for each other instead of overlapping.
+    A schedule sends this with ``as_of``: one job per day however often the message arrives.
     """
-    day = date.fromisoformat(as_of) if as_of else None
-    actor = get_user_model().objects.filter(pk=triggered_by_id).first() if triggered_by_id else None
-    return services.customers_recompute(actor=actor, as_of=day).run.pk
+    key = f"{RECOMPUTE}:{as_of}" if as_of else None
+    return job_enqueue(kind=RECOMPUTE, payload={"as_of": as_of}, actor_id=triggered_by_id, key=key).pk
 
 
 # Messages queued before the rename still name the old task.

@@ -490,11 +490,20 @@ def matrix(request):
 def classify_now(request):
     """Start a recomputation in the background: at 200,000 customers it takes most of a minute."""
     try:
-        services.customers_recompute_request(actor=request.user)
+        job = services.customers_recompute_request(actor=request.user)
     except CustomerError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Recomputation started; refresh in a minute."))
+        if job.dispatched is False:
+            messages.warning(
+                request,
+                _(
+                    "Recomputation queued. The background worker cannot be reached right now; it runs as soon as "
+                    "the worker is back, nothing needs to be done again."
+                ),
+            )
+        else:
+            messages.success(request, _("Recomputation started; refresh in a minute."))
     return redirect("customers:matrix")
 
 

@@ -33,3 +33,5 @@ rules.add_perm("login.change", is_superuser | (is_admin & ~login_is_superuser))
 rules.add_perm("login.change_access", is_superuser | (is_admin & ~login_is_superuser & ~user_is(login_itself)))
 # More than a role (superuser, other groups, single permissions): superusers only.
 rules.add_perm("login.grant_beyond_role", is_superuser)
+# /healthz's details (which part is down, when the worker last answered): admins, besides the local network.
+rules.add_perm("health.details", is_admin)

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "csp",
     # Ours, bottom layer first.
     "crm_site.org",
+    "crm_site.jobs",
     "customers",
     "complaints",
     "satisfaction",
@@ -195,15 +196,23 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 elif CELERY_BROKER_URL.startswith("redis"):
-    # Measured here: a visibility timeout shorter than a task redelivers it; the restore settings
-    # bring an unacked task back in ~12 s instead of ~106 s after a worker is killed.
+    # Measured here (../shared/NOTES.md): an unacknowledged message comes back only after the visibility timeout,
+    # and a timeout shorter than a task delivers it again while it runs. Work is recorded as Job rows first, so a
+    # message that comes back finds its row done; a lost one is sent again by the poll (JOB_STALE_SECONDS) long
+    # before this timeout. The restore settings make the sweep for such messages run every 2 s, not every 100 s.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": 3600,
+        "visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT_SECONDS", default=900),
         "unacked_restore_interval": 2,
         "unacked_restore_throttle": 1,
+        "socket_connect_timeout": 3,
+        "health_check_interval": 10,
     }
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that loses the broker keeps trying to reconnect (the default gives up after 100 tries and exits).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Tasks that lost their broker connection finish their database work; their rows say they are done.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_TASK_ACKS_LATE = True
@@ -212,12 +221,33 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Celery's own logging would replace ours (UTC times, JSON when asked); LOGGING below covers the worker too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# /healthz calls the worker "ok" when it answered a probe within two intervals.
-WORKER_PROBE_INTERVAL = timedelta(seconds=env.int("WORKER_PROBE_INTERVAL_SECONDS", default=300))
+# /healthz answers 503 when no worker answered a probe within two intervals; a worker sends one when it starts.
+WORKER_PROBE_INTERVAL = timedelta(seconds=env.int("WORKER_PROBE_INTERVAL_SECONDS", default=60))
+# Background jobs (crm_site/jobs): a job nobody finished is sent again after this long, with doubling back-off
+# after errors, and marked failed for an admin after this many attempts.
+JOB_STALE_AFTER = timedelta(seconds=env.int("JOB_STALE_SECONDS", default=60))
+JOB_POLL_INTERVAL = timedelta(seconds=env.int("JOB_POLL_SECONDS", default=30))
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=5)
 CELERY_BEAT_SCHEDULE = {
     "worker-probe": {"task": "crm_site.tasks.send_worker_probe", "schedule": WORKER_PROBE_INTERVAL.total_seconds()},
+    "jobs-poll": {"task": "crm_site.jobs.tasks.poll_jobs", "schedule": JOB_POLL_INTERVAL.total_seconds()},
 }
+
+# Behind a reverse proxy every request comes from the proxy's address: the client's is in X-Forwarded-For, which
+# is believed only from these addresses (CIDRs; "*" when the app port is reachable from the proxy alone, as in
+# compose.yaml). The login lockout and the throttles count per client address (crm_site/org/network.py).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+AXES_CLIENT_IP_CALLABLE = "crm_site.org.network.client_ip"
+RATELIMIT_IP_META_KEY = "crm_site.org.network.client_ip"
+# Who sees /healthz's details without signing in as an admin: loopback and private networks by default.
+HEALTHZ_DETAIL_NETWORKS = env.list(
+    "HEALTHZ_DETAIL_NETWORKS", default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
+)
+# A plain-HTTP trial (prod.py): no Secure cookies, no HSTS, and a warning on every page.
+HTTP_TRIAL = False
 
 # The default cache holds the throttle counts (crm_site/org/throttle.py), which every web process must share and
 # increment atomically: Redis (REDIS_URL, else the broker when it is Redis). Without Redis, a per-process
@@ -239,17 +269,28 @@ def _no_traceback_for_client_errors(record) -> bool:
     return True
 
 
+# One line per event, every process (web, worker, beat, gunicorn) on standard error, times in UTC with a Z;
+# LOG_FORMAT=json for a log collector.
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"no_client_error_traceback": {"()": lambda: _no_traceback_for_client_errors}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "formatters": {
+        "text": {"()": "crm_site.logs.UTCFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "crm_site.logs.UTCJsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # Django's own config gives "django" a DEBUG-only console handler and lets it propagate to
         # ours too, so every line came twice in development and through mail_admins in production.
-        "django": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO"), "propagate": False},
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "django.request": {"filters": ["no_client_error_traceback"]},
         "django.db.backends": {"level": "INFO"},
+        # gunicorn's own loggers: the same handler and format as everything else (deploy/gunicorn.conf.py).
+        "gunicorn.error": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

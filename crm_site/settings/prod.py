@@ -28,17 +28,32 @@ if CACHES["default"]["BACKEND"] != "django.core.cache.backends.redis.RedisCache"
         "that every web process shares."
     )
 
+# HTTPS ends at the reverse proxy (deploy/Caddyfile), which sets X-Forwarded-Proto and passes Host on. The app
+# port must be reachable from the proxy only (compose.yaml publishes just the proxy), or anyone could claim https.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
-# /healthz is probed over plain HTTP from inside the cluster.
+# /healthz is probed over plain HTTP from inside the host or cluster.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# HTTP_TRIAL=true: an internal trial over plain HTTP, on purpose and visibly: cookies without Secure, no HSTS, no
+# redirect, and a red warning on every page (templates/base.html). Never for real use: passwords and customer
+# data cross the network unencrypted.
+HTTP_TRIAL = env.bool("HTTP_TRIAL", default=False)
+if HTTP_TRIAL:
+    SECURE_SSL_REDIRECT = False
+    SECURE_HSTS_SECONDS = 0
+    SESSION_COOKIE_SECURE = False
+    CSRF_COOKIE_SECURE = False
+else:
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Browsers then refuse plain HTTP for this host (and its subdomains) for a year. Preload only marks the header
+    # as eligible: nothing reaches the browsers' built-in list unless someone submits the domain to it.
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

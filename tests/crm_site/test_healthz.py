@@ -9,14 +9,53 @@ from crm_site.celery import app as celery_app
 pytestmark = pytest.mark.django_db
 
 
-def test_healthz_reports_database_and_broker(client):
-    response = client.get(reverse("healthz"))  # No login needed: probes are anonymous.
+def _answered_probe():
+    from crm_site.models import WorkerProbe
+    from crm_site.services import worker_probe_answer
+
+    probe = WorkerProbe.objects.create()
+    worker_probe_answer(probe_id=probe.pk, worker="w1")
+    return probe
+
+
+def test_healthz_reports_database_broker_and_worker(client):
+    _answered_probe()
+    response = client.get(reverse("healthz"))  # No login needed: probes are anonymous (the test client is 127.0.0.1).
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
     assert body["database"]["ok"] is True
     assert body["broker"]["ok"] is True
-    assert "last_seen" in body["worker"]
+    assert body["worker"]["ok"] is True
+
+
+def test_a_fresh_site_whose_worker_never_answered_is_not_healthy(client):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json()["worker"] == {
+        "ok": False,
+        "last_seen": None,
+        "last_probe_sent": None,
+        "window_seconds": 120,  # two of the default 60-second probe intervals
+    }
+
+
+def test_details_only_for_the_local_network_or_an_admin(client, settings, admin_user, gm):
+    _answered_probe()
+    settings.HEALTHZ_DETAIL_NETWORKS = ["10.0.0.0/8"]
+    outside = client.get(reverse("healthz"), REMOTE_ADDR="203.0.113.7")
+    assert outside.status_code == 200
+    assert outside.json() == {"status": "ok"}
+    inside = client.get(reverse("healthz"), REMOTE_ADDR="10.1.2.3")
+    assert set(inside.json()) == {"status", "database", "broker", "worker"}
+    # Behind a trusted proxy, the client's own address decides, not the proxy's.
+    settings.TRUSTED_PROXIES = ["10.0.0.5/32"]
+    via_proxy = client.get(reverse("healthz"), REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert via_proxy.json() == {"status": "ok"}
+    client.force_login(gm)  # staff, but not the people who run the system
+    assert client.get(reverse("healthz"), REMOTE_ADDR="203.0.113.7").json() == {"status": "ok"}
+    client.force_login(admin_user)
+    assert "worker" in client.get(reverse("healthz"), REMOTE_ADDR="203.0.113.7").json()
 
 
 def test_healthz_reports_a_broker_that_is_down_without_crashing(client, monkeypatch):
@@ -69,8 +108,9 @@ def test_worker_is_ok_when_it_answered_within_two_probe_intervals(client, settin
         _probe(sent_ago=answered_ago, answered_ago=answered_ago)
     response = client.get(reverse("healthz"))
     assert response.json()["worker"]["ok"] is worker_ok
-    assert response.status_code == 200  # A silent worker does not take the web out of the load balancer.
-    assert response.json()["status"] == "ok"
+    # A silent worker means no reminders and no background work: the site is not healthy.
+    assert response.status_code == (200 if worker_ok else 503)
+    assert response.json()["status"] == ("ok" if worker_ok else "error")
 
 
 def test_sending_a_probe_forgets_probes_older_than_a_day_but_the_last_answer():

@@ -39,7 +39,7 @@ def test_seed_demo_is_idempotent_and_gives_every_user_a_role():
 
 def test_seed_demo_refuses_to_run_with_debug_off_unless_forced(settings):
     settings.DEBUG = False
-    with pytest.raises(CommandError, match="--force"):
+    with pytest.raises(CommandError, match="setup_company"):
         call_command("seed_demo", verbosity=0)
     assert not get_user_model().objects.exists()
 

@@ -363,40 +363,81 @@ def test_matrix_page_counts_filters_and_click_through(client, gm, manager, branc
     assert sum(q["count"] for q in client.get(reverse("customers:matrix")).context["quadrants"]) == 3
 
 
-def test_recompute_from_the_matrix_page_is_queued_after_commit(
+def test_recompute_from_the_matrix_page_is_recorded_then_run_once(
     client, admin_user, customer, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from customers import tasks
+    from crm_site.jobs import services as job_services
+    from crm_site.jobs.models import Job
     from customers.models import ClassificationRun
 
-    queued = []
-    monkeypatch.setattr(tasks.recompute_customers_task, "delay", lambda **kwargs: queued.append(kwargs))
+    sent = []
+    monkeypatch.setattr(job_services, "job_dispatch", lambda *, job_id: sent.append(job_id) or True)
     client.force_login(admin_user)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post(reverse("customers:classify_now"), follow=True)
-    assert len(callbacks) == 1 and queued == [{"triggered_by_id": admin_user.pk}]
+    job = Job.objects.get()
+    assert len(callbacks) == 1 and sent == [job.pk]
+    assert (job.kind, job.state, job.created_by) == ("customers.recompute", "pending", admin_user)
     assert b"Recomputation started; refresh in a minute." in response.content
     assert not ClassificationRun.objects.exists()  # nothing ran in the request
-    # What the worker does with the message (run here, eagerly):
-    run_id = tasks.recompute_customers_task(**queued[0])
+    # A second click while it waits does not queue a second one.
+    client.post(reverse("customers:classify_now"))
+    assert Job.objects.count() == 1
+    # What the worker does with the message (run here), twice as a redelivered message would:
+    assert job_services.job_run(job_id=job.pk, worker="w1") == "done"
+    assert job_services.job_run(job_id=job.pk, worker="w2") == "skipped"
     run = ClassificationRun.objects.get()
-    assert (run.pk, run.triggered_by, run.customers_classified) == (run_id, admin_user, 1)
+    job.refresh_from_db()
+    assert (job.state, job.attempts, job.result["run"]) == ("done", 1, run.pk)
+    assert (run.triggered_by, run.customers_classified) == (admin_user, 1)
     assert Customer.objects.get(pk=customer.pk).quadrant == "low"
     page = client.get(reverse("customers:matrix"))
     assert b'data-testid="run-info"' in page.content  # the last run's time shows
 
 
-def test_the_classify_task_is_safe_to_run_twice(customer):
+@pytest.mark.django_db(transaction=True)  # autocommit, as in production: the send is tried when the request commits
+def test_recompute_with_the_broker_down_says_it_runs_when_the_worker_is_back(client, admin_user, customer):
+    from crm_site.celery import app as celery_app
+    from crm_site.jobs.models import Job
+
+    client.force_login(admin_user)
+    dead = "redis://127.0.0.1:1/0"  # nothing listens on port 1: a real connection that fails, not a mock
+
+    def reset_pools():
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    saved = {key: celery_app.conf[key] for key in ("broker_url", "broker_write_url", "broker_read_url")}
+    try:
+        celery_app.conf.update(broker_url=dead, broker_write_url=dead, broker_read_url=dead)
+        reset_pools()
+        response = client.post(reverse("customers:classify_now"), follow=True)
+    finally:
+        celery_app.conf.update(saved)
+        reset_pools()
+    assert response.status_code == 200
+    assert "runs as soon as the worker is back" in response.content.decode()
+    assert Job.objects.get().state == "pending"  # recorded: the poll sends it once the broker answers
+
+
+def test_the_recompute_task_records_one_job_per_day(customer):
+    from crm_site.jobs.models import Job
+    from crm_site.jobs.services import job_run
     from customers.models import ClassificationChange, ClassificationRun
     from customers.tasks import recompute_customers_task
 
     buy(customer, 500, date(2026, 6, 1))
-    recompute_customers_task(as_of="2026-06-30")
+    first = recompute_customers_task(as_of="2026-06-30")
+    assert recompute_customers_task(as_of="2026-06-30") == first  # the same message twice: one job
+    assert job_run(job_id=first) == "done"
     changes = ClassificationChange.objects.count()
-    recompute_customers_task(as_of="2026-06-30")
+    assert ClassificationRun.objects.get().as_of == date(2026, 6, 30)
+    # A recomputation run again changes nothing but writes its own run row.
+    second = recompute_customers_task(as_of="2026-07-01")
+    assert job_run(job_id=second) == "done"
     assert ClassificationRun.objects.count() == 2
-    assert ClassificationRun.objects.order_by("pk").last().as_of == date(2026, 6, 30)
-    assert ClassificationChange.objects.count() == changes  # the second run changes nothing
+    assert ClassificationChange.objects.count() == changes
+    assert Job.objects.filter(state="done").count() == 2
 
 
 def test_output_is_escaped(client, frontline, branch):

@@ -21,7 +21,9 @@ from django.utils import timezone
 
 from complaints.models import Complaint, PlanStatus, Remedy, ResolutionPlan
 from complaints.workflow import Step
+from crm_site.models import WorkerProbe
 from crm_site.org.roles import Role
+from crm_site.services import worker_probe_answer
 from customers.models import Customer, ImportBatch
 from tests.complaints.factories import (
     ComplaintFactory,
@@ -175,6 +177,9 @@ def build_world() -> World:
         o[batch] = ImportBatch.objects.create(filename=f"{batch}.csv", created_by=u[creator])
     for name in ("complaint_a", "complaint_a2", "complaint_b", "complaint_x", "plan_a", "plan_b"):
         o[name].refresh_from_db()
+    # A worker answered a probe, so /healthz answers 200 (the walk checks access, not the worker; see rollback).
+    probe = WorkerProbe.objects.create()
+    worker_probe_answer(probe_id=probe.pk, worker="walk")
     return w
 
 
@@ -187,11 +192,12 @@ def world(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def rollback(world, db):
+def rollback(world, db, settings):
     """The world, in a test of its own: pytest-django's ``db`` runs each test in a savepoint inside the module's
     transaction (it skips the class-level steps that would close the connection), so what a test changes is
     undone before the next. Modules using it need ``pytestmark = pytest.mark.django_db``, which also tells
     pytest-django to create the test database."""
+    settings.WORKER_PROBE_INTERVAL = timedelta(days=365)  # the world's probe stays recent however long the walk
     return world
 
 

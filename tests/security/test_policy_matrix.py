@@ -102,6 +102,21 @@ MATRIX = [
     ("config.use", "frontline_a", None, False),
     ("config.use", "norole", None, False),
     ("config.use", "anonymous", None, False),
+    # /healthz's details and the background jobs in /config/: the people who run the system (besides the local
+    # network for /healthz); the general manager runs the business, not the servers.
+    ("health.details", "admin", None, True),
+    ("health.details", "gm", None, False),
+    ("health.details", "manager_a", None, False),
+    ("health.details", "frontline_a", None, False),
+    ("health.details", "anonymous", None, False),
+    ("job.view", "admin", None, True),
+    ("job.view", "gm", None, False),
+    ("job.view", "manager_a", None, False),
+    ("job.view", "anonymous", None, False),
+    ("job.retry", "admin", None, True),
+    ("job.retry", "gm", None, False),
+    ("job.retry", "frontline_a", None, False),
+    ("job.retry", "norole", None, False),
     # Logins: an admin gives staff their name, password, branch and one of the four roles; never touches a
     # superuser; never changes their own role or disables themselves (another admin does); only a superuser grants
     # more than a role (superuser, other groups, permissions).

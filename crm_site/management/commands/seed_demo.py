@@ -16,7 +16,12 @@ class Command(BaseCommand):
     def handle(self, *args, force: bool = False, **options):
         # The demo admin's password is published in the README: never create it on a production site by accident.
         if not settings.DEBUG and not force:
-            raise CommandError(_("DEBUG is off: refusing to create demo users with the published password (--force)."))
+            raise CommandError(
+                _(
+                    "DEBUG is off: refusing to create demo users with the published password. To set up a real "
+                    "company, run manage.py setup_company (see deploy/company.example.toml)."
+                )
+            )
         counts = seed_all()
         self.stdout.write(
             self.style.SUCCESS(

@@ -1,0 +1,232 @@
+"""Background work recorded as rows first (``Job``); the broker only carries "look at row N".
+
+Why: a broker message is not a record (measured here, ../shared/NOTES.md): a worker killed mid-task leaves its
+message unacknowledged in Redis for the visibility timeout, a Redis restart can make the worker exit, and a late
+ack delivers a message again. So the row is the truth: ``job_run`` does the work and marks the row done in one
+transaction (a second delivery finds it done), and ``jobs_poll`` sends again what no message finished.
+"""
+
+import logging
+import socket
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm_site.org.policy import can
+
+from .models import Job
+from .workflow import JOB_ALLOWED, JobState
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[Job], dict | None]
+HANDLERS: dict[str, Handler] = {}
+
+
+class JobError(Exception):
+    """A refused request about a job (not allowed, not in a state to retry), with a message for the user."""
+
+
+def job_handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register the function that does a kind of job: it gets the row and returns a small JSON-able result.
+
+    It runs inside the transaction that marks the job done, so it must do its writes through the ORM (rolled
+    back with the job if the worker dies) and leave side effects outside the database to ``on_commit``.
+    """
+
+    def register(func: Handler) -> Handler:
+        HANDLERS[kind] = func
+        return func
+
+    return register
+
+
+def _move(job: Job, to: str) -> None:
+    if to not in JOB_ALLOWED[job.state]:
+        raise JobError(_("A job that is %(state)s cannot become %(to)s.") % {"state": job.state, "to": to})
+    job.state = to
+
+
+def job_enqueue(
+    *, kind: str, payload: dict | None = None, actor=None, actor_id: int | None = None, key: str | None = None
+) -> Job:
+    """Record the work, then (once committed) ask a worker for it. With a ``key``, asking twice gives one row."""
+    if kind not in HANDLERS:
+        raise ValueError(f"No handler for job kind {kind!r}")
+    with transaction.atomic():
+        if key is not None:
+            existing = Job.objects.filter(key=key).first()
+            if existing is not None:
+                return existing
+        try:
+            with transaction.atomic():
+                job = Job.objects.create(
+                    kind=kind, payload=payload or {}, created_by_id=actor.pk if actor else actor_id, key=key
+                )
+        except IntegrityError:  # Another process recorded the same key a moment ago.
+            return Job.objects.get(key=key)
+        job.dispatched = None  # Known once the transaction commits (see job_dispatch).
+
+        def dispatch() -> None:
+            job.dispatched = job_dispatch(job_id=job.pk)
+
+        transaction.on_commit(dispatch)
+    return job
+
+
+def job_dispatch(*, job_id: int) -> bool:
+    """Send "look at row N". False when the broker cannot be reached: the row waits and the poll sends it later."""
+    return jobs_dispatch(job_ids=[job_id]) == 1
+
+
+def jobs_dispatch(*, job_ids: list[int]) -> int:
+    """Send "look at row N" for each id over one connection; return how many were sent (0 with the broker down).
+
+    One quick connection attempt, not kombu's default retries (~6 s): a user's request must not hang on a broker
+    that is down, and nothing is lost by giving up, since the rows wait for the poll.
+    """
+    from crm_site.celery import app
+
+    from .tasks import run_job
+
+    sent = 0
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=3)
+            for job_id in job_ids:
+                run_job.apply_async((job_id,), connection=conn, retry=False)
+                sent += 1
+    except Exception:  # noqa: BLE001 - any broker failure means "later", never a failed request
+        logger.warning(
+            "Broker unreachable: %d job(s) stay queued for the next poll", len(job_ids) - sent, exc_info=True
+        )
+    return sent
+
+
+def job_run(*, job_id: int, worker: str | None = None) -> str:
+    """Do a job once: claim it, then do the work and mark it done in one transaction.
+
+    Returns what happened: "done", "failed", "retry" (it raised and will be tried again), or "skipped" (unknown,
+    already finished, or being worked on by someone else right now: a second message changes nothing).
+    """
+    token = uuid.uuid4()
+    worker = (worker or socket.gethostname())[:200]
+    # 1. The claim commits on its own, so an attempt counts even when the process dies in the middle of it.
+    with transaction.atomic():
+        # SKIP LOCKED: a row being worked on is locked by that worker's transaction (PostgreSQL; on SQLite the
+        # database's single writer does the same by making us wait).
+        job = (
+            Job.objects.select_for_update(skip_locked=True)
+            .filter(pk=job_id, state__in=[JobState.PENDING, JobState.RUNNING])
+            .first()
+        )
+        if job is None:
+            return "skipped"
+        if job.state == JobState.RUNNING and job.attempts >= settings.JOB_MAX_ATTEMPTS:
+            # Every attempt so far died with its worker (killed, out of memory): stop and show it to an admin.
+            _move(job, JobState.FAILED)
+            job.finished_at = timezone.now()
+            job.last_error = _("The worker stopped during each of %(n)s attempts.") % {"n": job.attempts}
+            job.save(update_fields=["state", "finished_at", "last_error"])
+            return "failed"
+        _move(job, JobState.RUNNING)
+        job.attempts += 1
+        job.claimed_at = timezone.now()
+        job.claimed_by = worker
+        job.claim_token = token
+        job.save(update_fields=["state", "attempts", "claimed_at", "claimed_by", "claim_token"])
+    # 2. The work and "done" together: if the worker dies here, both roll back and the poll sends it again.
+    try:
+        with transaction.atomic():
+            job = (
+                Job.objects.select_for_update(skip_locked=True)
+                .filter(pk=job_id, state=JobState.RUNNING, claim_token=token)
+                .first()
+            )
+            if job is None:  # Another delivery claimed it after us and does it.
+                return "skipped"
+            result = HANDLERS[job.kind](job) or {}
+            _move(job, JobState.DONE)
+            job.finished_at = timezone.now()
+            job.result = result
+            job.last_error = ""
+            job.save(update_fields=["state", "finished_at", "result", "last_error"])
+    except Exception as exc:
+        logger.exception("Job %s (%s) failed on attempt by %s", job_id, getattr(job, "kind", "?"), worker)
+        return _job_record_failure(job_id=job_id, token=token, error=f"{exc.__class__.__name__}: {exc}")
+    return "done"
+
+
+@transaction.atomic
+def _job_record_failure(*, job_id: int, token: uuid.UUID, error: str) -> str:
+    job = Job.objects.select_for_update().filter(pk=job_id, state=JobState.RUNNING, claim_token=token).first()
+    if job is None:
+        return "skipped"
+    last = job.attempts >= settings.JOB_MAX_ATTEMPTS
+    _move(job, JobState.FAILED if last else JobState.PENDING)
+    job.last_error = error[:2000]
+    job.finished_at = timezone.now() if last else None
+    job.save(update_fields=["state", "last_error", "finished_at"])
+    return "failed" if last else "retry"
+
+
+def job_retry_delay(attempts: int) -> timedelta:
+    """How long a job that raised waits before the next attempt: doubling from the poll's staleness, capped."""
+    base = settings.JOB_STALE_AFTER.total_seconds()
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
+
+
+def jobs_poll(*, now=None, limit: int = 100) -> list[int]:
+    """Send again the jobs no message finished; return their ids.
+
+    - queued and never started for longer than the staleness (its message was lost, or the broker was down);
+    - queued again after raising, once its back-off has passed;
+    - running, but nobody holds its row (its worker died) since longer than the staleness.
+    """
+    now = now or timezone.now()
+    stale = settings.JOB_STALE_AFTER
+    due: list[int] = []
+    with transaction.atomic():
+        # Rows a live worker is working on are locked by it and skipped here (PostgreSQL).
+        rows = (
+            Job.objects.select_for_update(skip_locked=True)
+            .filter(state__in=[JobState.PENDING, JobState.RUNNING])
+            .order_by("pk")
+            .only("pk", "state", "attempts", "created_at", "claimed_at")[:limit]
+        )
+        for job in rows:
+            if job.state == JobState.PENDING and job.attempts == 0:
+                is_due = job.created_at <= now - stale
+            elif job.state == JobState.PENDING:
+                is_due = job.claimed_at is None or job.claimed_at <= now - job_retry_delay(job.attempts)
+            else:
+                is_due = job.claimed_at is None or job.claimed_at <= now - stale
+            if is_due:
+                due.append(job.pk)
+    if due:
+        jobs_dispatch(job_ids=due)  # With the broker down, the next poll tries again.
+    return due
+
+
+@transaction.atomic
+def job_retry(*, job: Job, actor) -> Job:
+    """An admin sends a failed job again, from the start of its attempts."""
+    if not can(actor, "job.retry", job):
+        raise JobError(_("You are not allowed to retry background jobs."))
+    job = Job.objects.select_for_update().get(pk=job.pk)
+    if job.state != JobState.FAILED:
+        raise JobError(
+            _("Only a failed job can be retried; this one is %(state)s.") % {"state": job.get_state_display()}
+        )
+    _move(job, JobState.PENDING)
+    job.attempts = 0
+    job.claimed_at = None
+    job.finished_at = None
+    job.save(update_fields=["state", "attempts", "claimed_at", "finished_at"])
+    transaction.on_commit(lambda: job_dispatch(job_id=job.pk))
+    return job
