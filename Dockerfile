@@ -15,4 +15,4 @@ RUN DJANGO_SECRET_KEY=build-only ALLOWED_HOSTS=localhost DATABASE_URL=sqlite:///
     && mkdir -p /srv/var && chown -R crm:crm /srv/var
 USER crm
 EXPOSE 8000
-CMD ["gunicorn", "crm_site.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "crm_site.wsgi:application", "-c", "deploy/gunicorn.conf.py"]

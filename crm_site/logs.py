@@ -27,3 +27,14 @@ class UTCJsonFormatter(JsonFormatter):
         kwargs.setdefault("fmt", "%(asctime)s %(levelname)s %(name)s %(message)s")
         kwargs.setdefault("rename_fields", {"asctime": "time", "levelname": "level", "name": "logger"})
         super().__init__(*args, **kwargs)
+
+
+FORMATS = ("text", "json")
+
+
+def formatters() -> dict:
+    """The formatters for logging.dictConfig, shared by settings.LOGGING and deploy/gunicorn.conf.py."""
+    return {
+        "text": {"()": "crm_site.logs.UTCFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "crm_site.logs.UTCJsonFormatter"},
+    }

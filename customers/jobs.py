@@ -2,6 +2,8 @@
 
 from datetime import date
 
+from django.utils.translation import gettext_lazy as _
+
 from crm_site.jobs.services import job_handler
 
 from . import services
@@ -9,7 +11,7 @@ from . import services
 RECOMPUTE = "customers.recompute"
 
 
-@job_handler(RECOMPUTE)
+@job_handler(RECOMPUTE, label=_("Recompute customer values and tiers"))
 def recompute(job) -> dict:
     """The whole recomputation (services.customers_recompute), started by the job's requester, as of its day."""
     as_of = job.payload.get("as_of")

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,14 +26,16 @@ from .workflow import JOB_ALLOWED, JobState
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[Job], dict | None]
+RETRY_DELAY_CAP = timedelta(hours=1)
 HANDLERS: dict[str, Handler] = {}
+KIND_LABELS: dict[str, str] = {}  # what the admin's list calls each kind, in the reader's language
 
 
 class JobError(Exception):
     """A refused request about a job (not allowed, not in a state to retry), with a message for the user."""
 
 
-def job_handler(kind: str) -> Callable[[Handler], Handler]:
+def job_handler(kind: str, label=None) -> Callable[[Handler], Handler]:
     """Register the function that does a kind of job: it gets the row and returns a small JSON-able result.
 
     It runs inside the transaction that marks the job done, so it must do its writes through the ORM (rolled
@@ -41,6 +44,7 @@ def job_handler(kind: str) -> Callable[[Handler], Handler]:
 
     def register(func: Handler) -> Handler:
         HANDLERS[kind] = func
+        KIND_LABELS[kind] = label or kind
         return func
 
     return register
@@ -62,6 +66,7 @@ def job_enqueue(
         if key is not None:
             existing = Job.objects.filter(key=key).first()
             if existing is not None:
+                existing.dispatched = None  # Already recorded: its own message, or the poll, takes care of it.
                 return existing
         try:
             with transaction.atomic():
@@ -69,7 +74,9 @@ def job_enqueue(
                     kind=kind, payload=payload or {}, created_by_id=actor.pk if actor else actor_id, key=key
                 )
         except IntegrityError:  # Another process recorded the same key a moment ago.
-            return Job.objects.get(key=key)
+            existing = Job.objects.get(key=key)
+            existing.dispatched = None
+            return existing
         job.dispatched = None  # Known once the transaction commits (see job_dispatch).
 
         def dispatch() -> None:
@@ -127,6 +134,10 @@ def job_run(*, job_id: int, worker: str | None = None) -> str:
         )
         if job is None:
             return "skipped"
+        now = timezone.now()
+        if job.state == JobState.RUNNING and job.claimed_at and job.claimed_at > now - settings.JOB_STALE_AFTER:
+            # Claimed a moment ago by another delivery, which is about to lock it: leave it to that one.
+            return "skipped"
         if job.state == JobState.RUNNING and job.attempts >= settings.JOB_MAX_ATTEMPTS:
             # Every attempt so far died with its worker (killed, out of memory): stop and show it to an admin.
             _move(job, JobState.FAILED)
@@ -136,7 +147,7 @@ def job_run(*, job_id: int, worker: str | None = None) -> str:
             return "failed"
         _move(job, JobState.RUNNING)
         job.attempts += 1
-        job.claimed_at = timezone.now()
+        job.claimed_at = now
         job.claimed_by = worker
         job.claim_token = token
         job.save(update_fields=["state", "attempts", "claimed_at", "claimed_by", "claim_token"])
@@ -178,36 +189,46 @@ def _job_record_failure(*, job_id: int, token: uuid.UUID, error: str) -> str:
 def job_retry_delay(attempts: int) -> timedelta:
     """How long a job that raised waits before the next attempt: doubling from the poll's staleness, capped."""
     base = settings.JOB_STALE_AFTER.total_seconds()
-    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
+    return min(timedelta(seconds=base * 2 ** max(attempts - 1, 0)), RETRY_DELAY_CAP)
 
 
-def jobs_poll(*, now=None, limit: int = 100) -> list[int]:
-    """Send again the jobs no message finished; return their ids.
+def jobs_due(*, now) -> Q:
+    """The rows no message finished, as one condition (so a limit counts due rows only):
 
     - queued and never started for longer than the staleness (its message was lost, or the broker was down);
     - queued again after raising, once its back-off has passed;
-    - running, but nobody holds its row (its worker died) since longer than the staleness.
+    - running, but claimed longer ago than the staleness (its worker died, or is still at it: see jobs_poll).
+    """
+    stale = now - settings.JOB_STALE_AFTER
+    due = Q(state=JobState.PENDING, attempts=0, created_at__lte=stale)
+    attempts = 1
+    while job_retry_delay(attempts) < RETRY_DELAY_CAP:
+        due |= Q(state=JobState.PENDING, attempts=attempts, claimed_at__lte=now - job_retry_delay(attempts))
+        attempts += 1
+    due |= Q(state=JobState.PENDING, attempts__gte=attempts, claimed_at__lte=now - RETRY_DELAY_CAP)
+    due |= Q(state=JobState.PENDING, attempts__gt=0, claimed_at__isnull=True)
+    due |= Q(state=JobState.RUNNING) & (Q(claimed_at__lte=stale) | Q(claimed_at__isnull=True))
+    return due
+
+
+def jobs_poll(*, now=None, limit: int = 100) -> list[int]:
+    """Send again the jobs no message finished (``jobs_due``); return their ids.
+
+    Queued rows are only read, never locked, so a worker starting one is not turned away. Running rows are locked
+    with SKIP LOCKED for a moment: a live worker holds its row's lock while it works (PostgreSQL), so only rows
+    whose worker died are sent again. (On SQLite, which has no row locks, a stale running row is sent again even if
+    its worker is alive; job_run then waits for it and finds it done.)
     """
     now = now or timezone.now()
-    stale = settings.JOB_STALE_AFTER
-    due: list[int] = []
+    due_rows = Job.objects.filter(jobs_due(now=now)).order_by("pk")
+    queued = list(due_rows.filter(state=JobState.PENDING).values_list("pk", flat=True)[:limit])
     with transaction.atomic():
-        # Rows a live worker is working on are locked by it and skipped here (PostgreSQL).
-        rows = (
-            Job.objects.select_for_update(skip_locked=True)
-            .filter(state__in=[JobState.PENDING, JobState.RUNNING])
-            .order_by("pk")
-            .only("pk", "state", "attempts", "created_at", "claimed_at")[:limit]
+        orphaned = list(
+            due_rows.filter(state=JobState.RUNNING)
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[: max(limit - len(queued), 0)]
         )
-        for job in rows:
-            if job.state == JobState.PENDING and job.attempts == 0:
-                is_due = job.created_at <= now - stale
-            elif job.state == JobState.PENDING:
-                is_due = job.claimed_at is None or job.claimed_at <= now - job_retry_delay(job.attempts)
-            else:
-                is_due = job.claimed_at is None or job.claimed_at <= now - stale
-            if is_due:
-                due.append(job.pk)
+    due = sorted(queued + orphaned)
     if due:
         jobs_dispatch(job_ids=due)  # With the broker down, the next poll tries again.
     return due

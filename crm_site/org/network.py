@@ -45,13 +45,15 @@ def client_ip(request) -> str:
     is not itself a trusted proxy (each proxy appends the address it saw, so the right end is the trustworthy one).
     """
     remote = request.META.get("REMOTE_ADDR", "") or ""
+    # No address: a unix socket, which only processes on this host (the proxy) can reach.
+    fallback = remote or "127.0.0.1"
     trusted = tuple(settings.TRUSTED_PROXIES)
-    if not trusted or not in_networks(remote, trusted):
-        return remote
+    if not trusted or (remote and not in_networks(remote, trusted)):
+        return fallback
     forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
     for address in reversed(forwarded):
         if _parse(address) is None:
             break  # A garbled entry: stop believing the chain here.
         if "*" in trusted or not in_networks(address, trusted):
             return str(_parse(address))
-    return remote
+    return fallback

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from crm_site.logs import FORMATS, formatters
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -231,9 +234,19 @@ WORKER_PROBE_INTERVAL = timedelta(seconds=env.int("WORKER_PROBE_INTERVAL_SECONDS
 JOB_STALE_AFTER = timedelta(seconds=env.int("JOB_STALE_SECONDS", default=60))
 JOB_POLL_INTERVAL = timedelta(seconds=env.int("JOB_POLL_SECONDS", default=30))
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=5)
+# A probe or poll message older than its interval is dropped, not piled up while no worker runs
+# (django-celery-beat reads "expire_seconds", not Celery's "expires").
 CELERY_BEAT_SCHEDULE = {
-    "worker-probe": {"task": "crm_site.tasks.send_worker_probe", "schedule": WORKER_PROBE_INTERVAL.total_seconds()},
-    "jobs-poll": {"task": "crm_site.jobs.tasks.poll_jobs", "schedule": JOB_POLL_INTERVAL.total_seconds()},
+    "worker-probe": {
+        "task": "crm_site.tasks.send_worker_probe",
+        "schedule": WORKER_PROBE_INTERVAL.total_seconds(),
+        "options": {"expire_seconds": int(WORKER_PROBE_INTERVAL.total_seconds())},
+    },
+    "jobs-poll": {
+        "task": "crm_site.jobs.tasks.poll_jobs",
+        "schedule": JOB_POLL_INTERVAL.total_seconds(),
+        "options": {"expire_seconds": int(JOB_POLL_INTERVAL.total_seconds())},
+    },
 }
 
 # Behind a reverse proxy every request comes from the proxy's address: the client's is in X-Forwarded-For, which
@@ -271,16 +284,15 @@ def _no_traceback_for_client_errors(record) -> bool:
 
 # One line per event, every process (web, worker, beat, gunicorn) on standard error, times in UTC with a Z;
 # LOG_FORMAT=json for a log collector.
-LOG_LEVEL = env("LOG_LEVEL", default="INFO")
-LOG_FORMAT = env("LOG_FORMAT", default="text")
+LOG_LEVEL = env("LOG_LEVEL", default="INFO").upper()
+LOG_FORMAT = env("LOG_FORMAT", default="text").lower()
+if LOG_FORMAT not in FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be one of {', '.join(FORMATS)}, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"no_client_error_traceback": {"()": lambda: _no_traceback_for_client_errors}},
-    "formatters": {
-        "text": {"()": "crm_site.logs.UTCFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "crm_site.logs.UTCJsonFormatter"},
-    },
+    "formatters": formatters(),
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
