@@ -11,6 +11,8 @@ CUSTOMER_PREFIX = "BN-"
 TAG_PREFIX = "BN-"
 DEPARTMENT_PREFIX = "BN-"
 USER_PREFIX = "bench_"
+# Bench questionnaires (codes bench-…); their campaigns, invitations and answers go with them.
+SURVEY_TEMPLATE_PREFIX = "bench-"
 # Bench complaints are numbered TS-<year>-9NNNNN (from 900001 each year): real numbers come from
 # complaints.NumberSequence, which starts at 1 every year, so the two ranges never meet. Removal selects
 # complaints of bench customers whose number matches COMPLAINT_NUMBER_REGEX.

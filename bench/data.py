@@ -5,7 +5,9 @@ customers and 50,000 complaints take seconds. Bench rows carry the prefixes of b
 complaints: a bench customer and a number in the bench range); removal selects on them and nothing else.
 """
 
+import bisect
 import dataclasses
+import math
 import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, ProtectedError, Subquery
+from django.db.models import Exists, OuterRef, ProtectedError, Q, Subquery
 from django.utils import timezone
 
 from complaints import sla
@@ -47,6 +49,9 @@ from crm_site.org.models import Branch, Department, StaffProfile
 from crm_site.org.roles import Role
 from customers.models import Customer, Quadrant, Tag, Tier
 from customers.phones import phone_e164
+from satisfaction.models import Answer, Campaign, Dimension, Invitation, Repurchase, SurveyItem, SurveyTemplate
+from satisfaction.models import Response as SurveyResponse
+from satisfaction.services import REVISIT_TEMPLATE_CODE
 
 from . import (
     BRANCH_PREFIX,
@@ -57,6 +62,7 @@ from . import (
     DEPARTMENT_PREFIX,
     FRONTLINE_PER_BRANCH,
     GENERAL_MANAGER_USERNAME,
+    SURVEY_TEMPLATE_PREFIX,
     TAG_PREFIX,
     USER_PREFIX,
 )
@@ -81,13 +87,18 @@ class Summary:
     users: int
     customers: int
     complaints: int = 0
+    survey_responses: int = 0
+    survey_answers: int = 0
 
     @property
     def any(self) -> bool:
-        return bool(self.branches or self.users or self.customers or self.complaints)
+        return bool(self.branches or self.users or self.customers or self.complaints or self.survey_responses)
 
     def __str__(self) -> str:
-        return f"{self.branches} branches, {self.users} users, {self.customers} customers, {self.complaints} complaints"
+        return (
+            f"{self.branches} branches, {self.users} users, {self.customers} customers, {self.complaints} complaints, "
+            f"{self.survey_responses} survey responses ({self.survey_answers} answers)"
+        )
 
 
 def bench_customers():
@@ -105,6 +116,8 @@ def bench_counts() -> Summary:
         users=User.objects.filter(username__startswith=USER_PREFIX).count(),
         customers=bench_customers().count(),
         complaints=bench_complaints().count(),
+        survey_responses=bench_survey_responses().count(),
+        survey_answers=Answer.objects.filter(response__in=bench_survey_responses()).count(),
     )
 
 
@@ -117,6 +130,7 @@ def remove() -> Summary:
         raise BenchDataError("bench tags are used by customers that are not bench data; remove them by hand")
     users = User.objects.filter(username__startswith=USER_PREFIX)
     try:
+        _remove_surveys()  # responses point at bench complaints, revisits, customers and staff
         _remove_complaints()
         bench_customers().delete()
         tags.delete()
@@ -150,9 +164,17 @@ def _remove_complaints() -> None:
     complaints.delete()
 
 
-def generate(*, customers: int, complaints: int = 0, seed: int, progress: Callable[[str], None] = print) -> Summary:
+def generate(
+    *,
+    customers: int,
+    complaints: int = 0,
+    seed: int,
+    answers: int | None = None,
+    progress: Callable[[str], None] = print,
+) -> Summary:
     """Branches, staff (with role groups and staff profiles), tags, ``customers`` customers and
-    ``complaints`` complaints on them (with timelines, plans and remedies)."""
+    ``complaints`` complaints on them (with timelines, plans and remedies), and about ``answers`` survey answers
+    (default ANSWERS_PER_CUSTOMER per customer; revisits' answers come on top)."""
     rng = random.Random(seed)
     groups = _role_groups()
     branches = _branches()
@@ -174,11 +196,18 @@ def generate(*, customers: int, complaints: int = 0, seed: int, progress: Callab
     made_complaints = 0
     if complaints:
         made_complaints = _complaints(complaints, rng, branches, frontline_by_branch, now, progress)
+    answers = ANSWERS_PER_CUSTOMER * made if answers is None else answers
+    # A random stream of its own: the survey data does not change with --complaints.
+    survey_rng = random.Random(f"surveys-{seed}")
+    made_responses, made_answers = _surveys(answers, survey_rng, branches, frontline_by_branch, now, progress)
+    revisit_responses = _revisit_responses(progress)
     return Summary(
         branches=len(branches),
         users=User.objects.filter(username__startswith=USER_PREFIX).count(),
         customers=made,
         complaints=made_complaints,
+        survey_responses=made_responses + revisit_responses,
+        survey_answers=made_answers + revisit_responses,
     )
 
 
@@ -205,6 +234,7 @@ def analyze() -> None:
                 PlanDecision,
                 CustomerResponse,
                 Revisit,
+                *SURVEY_MODELS,
             ):
                 cursor.execute(f"VACUUM (FULL, ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
 
@@ -864,8 +894,268 @@ def _link_repeats(window_days: int) -> None:
     bench_complaints().filter(Exists(earlier)).update(repeat_of=Subquery(earlier.values("pk")[:1]))
 
 
+# Satisfaction surveys ----------------------------------------------------------------------------------
+
+SURVEY_MONTHS = 36  # answers over the last three years
+ANSWERS_PER_CUSTOMER = 25  # the default --answers: 500,000 for 20,000 customers
+SURVEY_LINK_DAYS = 14
+SURVEY_LINK_SHARE = 0.55  # of the invitations: answered through the link within two weeks
+SURVEY_PHONE_SHARE = 0.10  # answered on the phone after a week, recorded by a front-line user of the branch
+SURVEY_BLANK_SHARE = 0.06  # of the items of a response: left blank
+# dimension code (the data migration's), weight, English, Chinese, mean score, importance (1–10): response speed
+# scores lowest and matters most, as on the demo.
+SURVEY_ITEMS = [
+    ("product_quality", 3, "Quality of the home and its fittings", "房屋及配套设施的质量", 4.05, 9),
+    ("product_quality", 2, "Upkeep of the shared areas", "公共区域的清洁与维护", 3.9, 7),
+    ("service_attitude", 2, "Courtesy of our staff", "工作人员的礼貌与热情", 4.2, 7),
+    ("service_attitude", 1, "Staff listen and explain clearly", "工作人员耐心倾听、解释清楚", 4.0, 6),
+    ("response_speed", 2, "Speed of response to a repair request", "报修后的响应速度", 3.25, 9),
+    ("response_speed", 1, "Time until a problem is solved", "问题彻底解决所需的时间", 3.4, 8),
+    ("professionalism", 2, "Skill of our technicians", "维修人员的专业程度", 3.95, 8),
+    ("convenience", 1, "Ease of reaching us", "联系我们的便利程度", 4.1, 5),
+]
+SURVEY_COMMENTS = {
+    "good": ["管家服务很贴心。", "Spotless common areas, thank you."],
+    "fair": ["报修后要等好几天才有人上门。", "Repairs take days to get scheduled."],
+    "poor": ["打了三次电话才有人来修。", "The lift was out of service for a week."],
+}
+SURVEY_MODELS = (
+    SurveyTemplate,
+    SurveyItem,
+    Campaign,
+    Campaign.picked_customers.through,
+    Invitation,
+    SurveyResponse,
+    Answer,
+)
+
+
+def bench_survey_responses():
+    """Responses of bench customers (link, phone and revisit) and any on a bench questionnaire."""
+    return SurveyResponse.objects.filter(
+        Q(customer__code__startswith=CUSTOMER_PREFIX) | Q(template__code__startswith=SURVEY_TEMPLATE_PREFIX)
+    )
+
+
+def _remove_surveys() -> None:
+    """Bench questionnaires with their campaigns, and every invitation and response of bench customers (also
+    those added through the pages, say a phone answer recorded on a bench customer), children first."""
+    templates = SurveyTemplate.objects.filter(code__startswith=SURVEY_TEMPLATE_PREFIX)
+    campaigns = Campaign.objects.filter(template__in=templates)
+    responses = bench_survey_responses()
+    Answer.objects.filter(response__in=responses).delete()
+    responses.delete()
+    Invitation.objects.filter(Q(campaign__in=campaigns) | Q(customer__code__startswith=CUSTOMER_PREFIX)).delete()
+    campaigns.delete()
+    SurveyItem.objects.filter(template__in=templates).delete()
+    templates.delete()
+
+
+def _survey_template(now: datetime) -> tuple[SurveyTemplate, list[SurveyItem]]:
+    dimensions = dict(Dimension.objects.values_list("code", "pk"))
+    missing = sorted({row[0] for row in SURVEY_ITEMS} - set(dimensions))
+    if missing:
+        raise BenchDataError(f"survey dimensions missing ({', '.join(missing)}): run `manage.py migrate` first")
+    template = SurveyTemplate.objects.create(
+        code=f"{SURVEY_TEMPLATE_PREFIX}csi",
+        name_en="Bench customer satisfaction survey",
+        name_zh="基准客户满意度调查",
+        ask_importance=True,
+        created_at=now - timedelta(days=30 * SURVEY_MONTHS + 30),
+        created_by=User.objects.get(username=f"{USER_PREFIX}admin"),
+    )
+    SurveyItem.objects.bulk_create(
+        SurveyItem(
+            template=template, dimension_id=dimensions[code], text_en=en, text_zh=zh, weight=weight, sort_order=n
+        )
+        for n, (code, weight, en, zh, _mean, _importance) in enumerate(SURVEY_ITEMS)
+    )
+    return template, list(template.items.order_by("sort_order"))
+
+
+def _surveys(answers: int, rng: random.Random, branches, frontline_by_branch, now, progress) -> tuple[int, int]:
+    """About ``answers`` answers to one CSI questionnaire: each month of the last three years a campaign in every
+    branch invites a random sample of the customers who existed then (the sample is the campaign's hand-picked
+    customers); 55 % answer the link, 10 % on the phone, the rest never (expired links). Campaigns older than
+    two months are closed. Returns (responses, answers)."""
+    customers = list(
+        bench_customers().order_by("created_at", "pk").values_list("pk", "branch_id", "created_at", "tier", "quadrant")
+    )
+    if answers <= 0 or not customers:
+        return 0, 0
+    template, items = _survey_template(now)
+    answered_share = SURVEY_LINK_SHARE + SURVEY_PHONE_SHARE
+    per_month = math.ceil(answers / (len(items) * (1 - SURVEY_BLANK_SHARE)) / answered_share / SURVEY_MONTHS)
+    created = [row[2] for row in customers]
+    general_manager = User.objects.get(username=GENERAL_MANAGER_USERNAME).pk
+    branch_offset = {branch.pk: (n % 5 - 2) * 0.08 for n, branch in enumerate(branches)}
+    valid = timedelta(days=SURVEY_LINK_DAYS)
+    through = Campaign.picked_customers.through
+    made_responses = made_answers = 0
+    for months_ago in range(SURVEY_MONTHS - 1, -1, -1):
+        sent = now - timedelta(days=30 * months_ago + 6)
+        existing = bisect.bisect_left(created, sent)
+        by_branch: dict[int, list[tuple]] = {}
+        for i in sorted(rng.sample(range(existing), min(per_month, existing))):
+            by_branch.setdefault(customers[i][1], []).append(customers[i])
+        closed = months_ago >= 2
+        campaigns = Campaign.objects.bulk_create(
+            Campaign(
+                name=f"{CUSTOMER_PREFIX}{timezone.localtime(sent):%Y-%m} CSI",
+                template=template,
+                status=Campaign.Status.CLOSED if closed else Campaign.Status.SENT,
+                branch_id=branch_id,
+                link_valid_days=SURVEY_LINK_DAYS,
+                created_at=sent - timedelta(days=2),
+                created_by_id=general_manager,
+                sent_at=sent,
+                closed_at=sent + valid + timedelta(hours=1) if closed else None,
+            )
+            for branch_id in sorted(by_branch)
+        )
+        through.objects.bulk_create(
+            [through(campaign_id=c.pk, customer_id=row[0]) for c in campaigns for row in by_branch[c.branch_id]],
+            batch_size=BATCH,
+        )
+        trend = 0.3 * (SURVEY_MONTHS - 1 - months_ago) / (SURVEY_MONTHS - 1) - 0.15  # slowly getting better
+        invitations, responses, answer_rows = [], [], []
+        for campaign in campaigns:
+            for customer_id, branch_id, _created, tier, quadrant in by_branch[campaign.branch_id]:
+                invitation = Invitation(
+                    campaign=campaign,
+                    customer_id=customer_id,
+                    salt=f"{rng.getrandbits(128):032x}",
+                    # A placeholder, not the hash of the link's token: bench links do not open (nobody answers them).
+                    token_hash=f"{rng.getrandbits(256):064x}",
+                    created_at=sent,
+                    expires_at=sent + valid,
+                    emailed_at=sent + timedelta(minutes=5),
+                )
+                invitations.append(invitation)
+                draw = rng.random()
+                if draw < SURVEY_LINK_SHARE:
+                    at = sent + timedelta(hours=min(rng.expovariate(1 / 40), 13 * 24))
+                    source, recorded_by = SurveyResponse.Source.LINK, None
+                elif draw < answered_share:
+                    at = sent + timedelta(days=rng.uniform(7, 13))
+                    source, recorded_by = SurveyResponse.Source.PHONE, rng.choice(frontline_by_branch[branch_id])
+                else:
+                    if rng.random() < 0.3:
+                        invitation.opened_at = min(sent + timedelta(hours=rng.uniform(1, 96)), now)
+                    continue
+                if at >= now:
+                    continue  # this month's campaign: not answered yet
+                invitation.state, invitation.answered_at = Invitation.State.ANSWERED, at
+                if source == SurveyResponse.Source.LINK:
+                    invitation.opened_at = at - timedelta(minutes=rng.randint(2, 30))
+                response = SurveyResponse(
+                    template=template,
+                    campaign=campaign,
+                    invitation=invitation,
+                    customer_id=customer_id,
+                    branch_id=branch_id,
+                    tier=tier,
+                    quadrant=quadrant,
+                    source=source,
+                    answered_at=at,
+                    recorded_by_id=recorded_by,
+                    language="zh-hans" if rng.random() < 0.85 else "en",
+                )
+                answer_rows += _survey_answers(response, items, rng, trend + branch_offset[branch_id])
+                responses.append(response)
+        Invitation.objects.bulk_create(invitations, batch_size=BATCH)
+        SurveyResponse.objects.bulk_create(responses, batch_size=BATCH)
+        Answer.objects.bulk_create(answer_rows, batch_size=BATCH)
+        made_responses += len(responses)
+        made_answers += len(answer_rows)
+        if months_ago % 6 == 0:
+            progress(f"  survey answers: {made_answers}/{answers} ({made_responses} responses)")
+    return made_responses, made_answers
+
+
+def _survey_answers(response, items: list[SurveyItem], rng: random.Random, offset: float) -> list[Answer]:
+    """The response's answers, and its overall score, recommendation, repurchase, comment and stored CSI sums
+    (Σ weight × (score − 1) × 25 and Σ weight over the answered items, as satisfaction.services writes them)."""
+    mood = rng.gauss(0, 0.45) + offset
+    rows = []
+    for item in items:
+        if rng.random() < SURVEY_BLANK_SHARE:
+            continue
+        _code, _weight, _en, _zh, mean, importance = SURVEY_ITEMS[item.sort_order]
+        score = max(1, min(5, round(mean + mood + rng.gauss(0, 0.55))))
+        importance = max(1, min(10, round(importance + rng.gauss(0, 1.1)))) if rng.random() < 0.9 else None
+        rows.append(Answer(response=response, item=item, score=score, importance=importance))
+    if not rows:
+        rows.append(Answer(response=response, item=items[0], score=4))
+    weight = sum((answer.item.weight for answer in rows), Decimal(0))
+    points = sum((answer.item.weight * (answer.score - 1) * 25 for answer in rows), Decimal(0))
+    response.weighted_points, response.weight_answered = points, weight
+    satisfaction = float(points / weight) / 25 + 1  # the weighted mean score, 1–5
+    response.overall = max(1, min(5, round(satisfaction + rng.gauss(0, 0.35)))) if rng.random() > 0.04 else None
+    satisfaction = response.overall or satisfaction
+    if rng.random() > 0.08:
+        response.recommend = max(0, min(10, round(2.6 * satisfaction - 1.95 + rng.gauss(0, 1.3))))
+    if rng.random() > 0.08:
+        weights = (80, 15, 5) if satisfaction >= 3.5 else (35, 45, 20) if satisfaction >= 2.5 else (10, 30, 60)
+        response.repurchase = rng.choices((Repurchase.YES, Repurchase.UNSURE, Repurchase.NO), weights)[0]
+    if rng.random() < 0.15:
+        tone = "good" if satisfaction >= 4 else "fair" if satisfaction >= 3 else "poor"
+        response.comment = rng.choice(SURVEY_COMMENTS[tone])
+    return rows
+
+
+def _revisit_responses(progress) -> int:
+    """Every bench revisit is also a survey answer, as revisit_record makes it: the revisit questionnaire's one
+    item and the overall score, for the complaint's branch, when the revisit was recorded."""
+    template = SurveyTemplate.objects.filter(code=REVISIT_TEMPLATE_CODE, is_current=True).first()
+    item = template.items.order_by("sort_order", "pk").first() if template else None
+    if item is None:
+        return 0
+    revisits = list(
+        Revisit.objects.filter(complaint__in=bench_complaints(), satisfaction_response__isnull=True)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "complaint_id",
+            "complaint__customer_id",
+            "complaint__branch_id",
+            "complaint__customer__tier",
+            "complaint__customer__quadrant",
+            "score",
+            "recorded_at",
+            "recorded_by_id",
+        )
+    )
+    for start in range(0, len(revisits), BATCH):
+        responses = [
+            SurveyResponse(
+                template=template,
+                customer_id=customer_id,
+                branch_id=branch_id,
+                tier=tier,
+                quadrant=quadrant,
+                source=SurveyResponse.Source.REVISIT,
+                complaint_id=complaint_id,
+                revisit_id=revisit_id,
+                overall=score,
+                answered_at=recorded_at,
+                recorded_by_id=recorded_by,
+                weighted_points=item.weight * (score - 1) * 25,
+                weight_answered=item.weight,
+            )
+            for revisit_id, complaint_id, customer_id, branch_id, tier, quadrant, score, recorded_at, recorded_by in (
+                revisits[start : start + BATCH]
+            )
+        ]
+        SurveyResponse.objects.bulk_create(responses)
+        Answer.objects.bulk_create(Answer(response=r, item=item, score=r.overall) for r in responses)
+    if revisits:
+        progress(f"  revisit responses: {len(revisits)}")
+    return len(revisits)
+
+
 def generate_in_transaction(
-    *, customers: int, complaints: int = 0, seed: int, reset: bool, progress=print
+    *, customers: int, complaints: int = 0, seed: int, reset: bool, answers: int | None = None, progress=print
 ) -> tuple[Summary, Summary]:
     """Refuse if bench rows exist (unless reset); remove and regenerate in one transaction."""
     with transaction.atomic():
@@ -877,5 +1167,5 @@ def generate_in_transaction(
             removed = remove()
         else:
             removed = Summary(0, 0, 0)
-        made = generate(customers=customers, complaints=complaints, seed=seed, progress=progress)
+        made = generate(customers=customers, complaints=complaints, seed=seed, answers=answers, progress=progress)
     return removed, made

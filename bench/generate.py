@@ -1,10 +1,13 @@
-"""Synthetic benchmark data: ``python -m bench.generate [--customers 20000] [--complaints 50000] [--reset | --remove]``.
+"""Synthetic benchmark data: ``python -m bench.generate [--customers 20000] [--complaints 50000] [--answers N]
+[--reset | --remove]``.
 
 Writes to whatever DATABASE_URL points at (the SQLite dev file by default). Creates BRANCHES branches
 (codes BN-01 …), per branch front-line staff and a manager, one general manager and one admin (usernames
 bench_…, in the role groups the data migration made, each with a staff profile), a few tags (BN-…),
 N customers (codes BN-0000001 …) and M complaints on them (numbers TS-<year>-9NNNNN, with timelines, plans
-and remedies; four departments BN-…). Refuses when bench data exists unless --reset is given; --reset and
+and remedies; four departments BN-…), and three years of satisfaction surveys (a questionnaire bench-csi,
+monthly campaigns per branch, about 25 answers per customer unless --answers says otherwise; every revisit is
+also a survey answer). Refuses when bench data exists unless --reset is given; --reset and
 --remove delete bench rows only, in one transaction.
 """
 
@@ -21,6 +24,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--complaints", type=int, default=50000, help="how many complaints on the bench customers (default 50000)"
     )
+    parser.add_argument(
+        "--answers",
+        type=int,
+        default=None,
+        help="how many survey answers over three years (default 25 per customer: 500000 for 20000 customers)",
+    )
     parser.add_argument("--seed", type=int, default=2026, help="random seed, for the same data every time")
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--reset", action="store_true", help="replace existing bench data")
@@ -30,6 +39,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--customers must be 0 or more")
     if args.complaints < 0:
         parser.error("--complaints must be 0 or more")
+    if args.answers is not None and args.answers < 0:
+        parser.error("--answers must be 0 or more")
+    if args.answers and not args.customers and not args.remove:
+        parser.error("--answers needs customers to survey: pass --customers > 0 (or --answers 0)")
     if args.complaints and not args.customers and not args.remove:
         parser.error("--complaints needs customers to file them on: pass --customers > 0 (or --complaints 0)")
     return args
@@ -51,7 +64,11 @@ def main(argv: list[str] | None = None) -> int:
             made = None
         else:
             removed, made = data.generate_in_transaction(
-                customers=args.customers, complaints=args.complaints, seed=args.seed, reset=args.reset
+                customers=args.customers,
+                complaints=args.complaints,
+                answers=args.answers,
+                seed=args.seed,
+                reset=args.reset,
             )
     except data.BenchDataError as exc:
         print(f"bench.generate: {exc}", file=sys.stderr)

@@ -66,6 +66,9 @@ ALLOWED_UPLOAD_TYPES = {
     "video/mp4",
 }
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Called with each new revisit inside revisit_record's transaction, by apps above this one (satisfaction makes it a
+# survey answer), so that complaints need not know them: the same layering as customers.rules.READ_REASONS.
+REVISIT_LISTENERS: list = []
 
 # Fields each step records (the detail page's step form writes only these).
 STEP_FIELDS = {
@@ -553,6 +556,8 @@ def revisit_record(
         if missing:
             raise WorkflowError(_("A satisfied revisit also records: %(missing)s.") % {"missing": "; ".join(missing)})
     revisit.save()
+    for listener in REVISIT_LISTENERS:  # e.g. satisfaction: the revisit is also a survey answer
+        listener(revisit)
     _log(
         complaint,
         Kind.REVISIT,

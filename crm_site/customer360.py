@@ -36,6 +36,7 @@ def customer_360(request, data):
             "complaints": complaints,
             "can_manage": can_manage,
             "can_log": can(user, "customer.log_interaction", customer),
+            "can_record_survey": can(user, "response.record", customer),
             "can_record_visit": data.visit_plan is not None
             and data.visit_plan.is_active
             and can(user, "visitplan.record", data.visit_plan),

@@ -1,16 +1,22 @@
 """What each role's home page shows, composed from the apps' selectors."""
 
+from datetime import timedelta
+
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
 
 from complaints.models import BusinessCalendar, Category, ComplaintSettings, Severity, SlaPolicy
 from complaints.selectors import complaint_list_for_user, complaint_queue_counts
 from complaints.sla import DEFAULT_LIMITS
 from customers.models import ClassificationRun, Quadrant, QuadrantPolicy, ValueMatrixSettings
 from customers.selectors import customer_list_for_user
+from satisfaction.selectors import CsiFilters, csi_summary
 
+from .jobs.models import Job
+from .jobs.workflow import JobState
 from .org.access import access_of
 from .org.models import Branch, RoleChange
 from .org.policy import can
@@ -20,11 +26,23 @@ RECENT_ROWS = 8
 BRANCHES_LISTED = 10
 
 
+CSI_HOME_DAYS = 90
+
+
+def csi_headline(user) -> dict | None:
+    """The last 90 days' CSI and NPS for the home page of those who read the CSI dashboard (one query)."""
+    if not can(user, "csi.view"):
+        return None
+    today = timezone.localdate()
+    figure = csi_summary(user=user, filters=CsiFilters(date_from=today - timedelta(days=CSI_HOME_DAYS), date_to=today))
+    return {"figure": figure, "days": CSI_HOME_DAYS}
+
+
 def home_context_for(user) -> dict:
     access = access_of(user)
     if can(user, "config.use"):
         # An admin configures: their home is the state of the configuration, not a complaint queue.
-        return {"role": access.role, "branch": None, **admin_home_context()}
+        return {"role": access.role, "branch": None, "csi": csi_headline(user), **admin_home_context()}
     customers = customer_list_for_user(user=user)
     context: dict = {
         "role": access.role,
@@ -33,6 +51,7 @@ def home_context_for(user) -> dict:
         "recent_customers": list(customers.order_by("-created_at")[:5]),
         "complaint_counts": complaint_queue_counts(user=user),
         "urgent_complaints": list(complaint_list_for_user(user=user).open().order_by("resolution_due_at")[:8]),
+        "csi": csi_headline(user),
     }
     if access.role == Role.GENERAL_MANAGER:
         context["branches"] = list(
@@ -49,6 +68,10 @@ def admin_home_context() -> dict:
         "recent_role_changes": list(RoleChange.objects.select_related("user", "actor")[:RECENT_ROWS]),
         "recent_admin_log": list(
             LogEntry.objects.select_related("user", "content_type").order_by("-action_time", "-pk")[:RECENT_ROWS]
+        ),
+        "jobs": Job.objects.aggregate(
+            failed=Count("pk", filter=Q(state=JobState.FAILED)),
+            waiting=Count("pk", filter=Q(state__in=[JobState.PENDING, JobState.RUNNING])),
         ),
     }
 

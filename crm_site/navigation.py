@@ -32,6 +32,8 @@ NAV_ITEMS = [
     NavItem(_("Visits"), "customers:visits", "calendar-check"),
     NavItem(_("Value matrix"), "customers:matrix", "grid-3x3-gap"),
     NavItem(_("Retention"), "customers:retention", "graph-down"),
+    NavItem(_("Satisfaction"), "satisfaction:campaign_list", "emoji-smile"),
+    NavItem(_("CSI"), "satisfaction:dashboard", "speedometer2"),
     NavItem(_("Configuration"), "admin:index", "gear", perm="config.use"),
 ]
 

@@ -33,5 +33,7 @@ urlpatterns = [
     path("customers/<id:pk>/360/", customer360.customer_360, name="customer_360"),
     path("customers/", include("customers.urls")),
     path("complaints/", include("complaints.urls")),
+    path("satisfaction/", include("satisfaction.urls")),
+    path("s/", include("satisfaction.public_urls")),
     path("config/", admin.site.urls),
 ]

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from . import complaints, customers, org
+from . import complaints, customers, org, satisfaction
 
 DEMO_PASSWORD = "crm-demo-2026"  # noqa: S105 - documented demo password, never used in prod
 
@@ -13,4 +13,5 @@ def seed_all() -> dict:
     counts = {"users": len(people.users)}
     counts["customers"] = customers.seed(people)
     counts["complaints"] = complaints.seed(people)
+    counts["survey_responses"] = satisfaction.seed(people)
     return counts

@@ -102,6 +102,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_perms("customers", ("change", "view"), "valuematrixsettings", "quadrantpolicy", "tag"),
         "customers.add_tag",
         "customers.view_classificationrun",
+        *_perms("satisfaction", ("add", "change", "view"), "dimension"),
     ],
 }
 

@@ -160,6 +160,8 @@ WHITENOISE_AUTOREFRESH = True
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="crm@localhost")
+# The address customers reach the site at, for links in e-mails (survey invitations).
+SITE_URL = env("SITE_URL", default="http://localhost:8000")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -185,7 +187,8 @@ CONTENT_SECURITY_POLICY = {
 
 # Celery: the embedded default is kombu's filesystem transport, which a real worker in another
 # process can read; with CELERY_BROKER_URL=redis://... the same code uses Redis.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+# "localhost" only so that kombu does not warn "No hostname was supplied" on every connection; it is not used.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://localhost/")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "celery-broker"
     for _sub in ("queue", "processed", "control"):

@@ -12,6 +12,8 @@ from .base import CACHES, env
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")  # No default: refuse to start without one.
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+# Links in e-mails; empty (as compose passes it when unset): https:// and the first allowed host name.
+SITE_URL = env("SITE_URL", default="") or (f"https://{ALLOWED_HOSTS[0].lstrip('.')}" if ALLOWED_HOSTS else "")
 
 for _name, _example in (
     ("DATABASE_URL", "postgres://crm:PASSWORD@db-host:5432/crm"),

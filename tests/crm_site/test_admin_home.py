@@ -118,3 +118,47 @@ def test_admin_home_query_count_does_not_grow_with_the_data(client, admin_user, 
     assert len(response.context["recent_admin_log"]) == 8
     assert response.context["config"]["branches_without_calendar_count"] == 26
     assert len(response.context["config"]["branches_without_calendar"]) == 10
+
+
+def test_admin_home_points_to_failed_background_jobs(client, admin_user):
+    from crm_site.jobs.models import Job
+
+    client.force_login(admin_user)
+    assert b'data-testid="failed-jobs"' not in client.get("/").content
+    Job.objects.create(kind="customers.recompute", state="failed", attempts=5, last_error="boom")
+    Job.objects.create(kind="customers.recompute", state="pending")  # waiting is not a failure
+    page = client.get("/").content.decode()
+    assert 'data-testid="failed-jobs"' in page
+    assert "1 background job failed after every attempt." in page
+    assert "/config/jobs/job/?state__exact=failed" in page
+
+
+def test_home_pages_lead_to_the_satisfaction_dashboard(client, admin_user, gm, manager, frontline, branch):
+    from satisfaction.models import Dimension, Response, SurveyItem, SurveyTemplate
+    from satisfaction.services import AnswerData, _response_write
+    from tests.factories import CustomerFactory
+
+    template = SurveyTemplate.objects.create(code="home", name_en="Home", name_zh="首页")
+    weights_scores = [(2, 5), (1, 3)]  # CSI = (2×100 + 1×50) / 3 = 83.3
+    items = [
+        SurveyItem.objects.create(
+            template=template, dimension=Dimension.objects.first(), text_en="x", text_zh="x", weight=weight
+        )
+        for weight, _score in weights_scores
+    ]
+    _response_write(
+        template=template,
+        customer=CustomerFactory(branch=branch),
+        source=Response.Source.PHONE,
+        data=AnswerData(
+            scores={item.pk: score for item, (_w, score) in zip(items, weights_scores, strict=True)}, recommend=10
+        ),
+        branch_id=branch.pk,
+    )
+    for user in (admin_user, gm, manager):
+        client.force_login(user)
+        page = client.get("/").content.decode()
+        assert 'data-testid="home-csi"' in page, user
+        assert "83.3" in page and "NPS 100" in page and "/satisfaction/dashboard/" in page
+    client.force_login(frontline)  # front-line staff do not read the CSI
+    assert 'data-testid="home-csi"' not in client.get("/").content.decode()

@@ -96,6 +96,8 @@ NAV_BY_ROLE = {
         "customers:visits",
         "customers:matrix",
         "customers:retention",
+        "satisfaction:campaign_list",
+        "satisfaction:dashboard",
     ],
     Role.GENERAL_MANAGER: [
         "home",
@@ -105,8 +107,19 @@ NAV_BY_ROLE = {
         "customers:visits",
         "customers:matrix",
         "customers:retention",
+        "satisfaction:campaign_list",
+        "satisfaction:dashboard",
     ],
-    Role.ADMIN: ["home", "complaints:list", "customers:list", "customers:matrix", "customers:retention", "admin:index"],
+    Role.ADMIN: [
+        "home",
+        "complaints:list",
+        "customers:list",
+        "customers:matrix",
+        "customers:retention",
+        "satisfaction:campaign_list",
+        "satisfaction:dashboard",
+        "admin:index",
+    ],
 }
 
 

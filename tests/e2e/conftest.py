@@ -1,11 +1,18 @@
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
+
+from tests.factories import TEST_PASSWORD
 
 # Sync Playwright runs an event loop in the test thread; the ORM calls beside it are still sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+PHONE = {"width": 375, "height": 812}
+# Screenshots to look at after a run (CRM_E2E_SHOTS to choose the folder).
+SHOTS = Path(os.environ.get("CRM_E2E_SHOTS", Path(tempfile.gettempdir()) / "crm-e2e-shots"))
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +42,26 @@ def login(page, live_server):
         page.wait_for_url(f"{live_server.url}/")
 
     return _login
+
+
+@pytest.fixture
+def as_user(browser, live_server):
+    """Log in as a test user on a phone-sized screen, in English or Chinese; returns the page."""
+    contexts = []
+
+    def _as(username: str, language: str = "en"):
+        context = browser.new_context(viewport=PHONE, locale="zh-CN" if language == "zh-hans" else "en-US")
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/accounts/login/")
+        if language == "zh-hans":
+            page.get_by_role("button", name="中文").click()
+        page.locator("#id_username").fill(username)
+        page.locator("#id_password").fill(TEST_PASSWORD)
+        page.locator("form [type=submit]").last.click()
+        page.wait_for_url(f"{live_server.url}/")
+        return page
+
+    yield _as
+    for context in contexts:
+        context.close()

@@ -4,45 +4,17 @@ At 375 px (a phone) and in both languages, the pages a complaint goes through fi
 scrolling), each role's navigation offers what it may open, another branch's complaint is a friendly
 "not found" page, and an action the policy refuses is a friendly "not allowed" page."""
 
-import os
-import tempfile
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
 from complaints.models import Remedy
 from complaints.workflow import Step
 from tests.complaints.factories import ComplaintFactory, walk_to
-from tests.factories import TEST_PASSWORD
+from tests.e2e.conftest import PHONE, SHOTS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-PHONE = {"width": 375, "height": 812}
 # Screenshots to look at after a run (CRM_E2E_SHOTS to choose the folder).
-SHOTS = Path(os.environ.get("CRM_E2E_SHOTS", Path(tempfile.gettempdir()) / "crm-e2e-shots"))
-
-
-@pytest.fixture
-def as_user(browser, live_server):
-    contexts = []
-
-    def _as(username: str, language: str = "en"):
-        context = browser.new_context(viewport=PHONE, locale="zh-CN" if language == "zh-hans" else "en-US")
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{live_server.url}/accounts/login/")
-        if language == "zh-hans":
-            page.get_by_role("button", name="中文").click()
-        page.locator("#id_username").fill(username)
-        page.locator("#id_password").fill(TEST_PASSWORD)
-        page.locator("form [type=submit]").last.click()
-        page.wait_for_url(f"{live_server.url}/")
-        return page
-
-    yield _as
-    for context in contexts:
-        context.close()
 
 
 def fits_the_screen(page, name: str) -> None:

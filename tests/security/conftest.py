@@ -25,6 +25,8 @@ from crm_site.models import WorkerProbe
 from crm_site.org.roles import Role
 from crm_site.services import worker_probe_answer
 from customers.models import Customer, ImportBatch
+from satisfaction.models import Campaign, Dimension, Invitation, Response, SurveyItem, SurveyTemplate
+from satisfaction.services import AnswerData, _response_write, _token_for, token_hash
 from tests.complaints.factories import (
     ComplaintFactory,
     RemedyFactory,
@@ -177,6 +179,45 @@ def build_world() -> World:
         o[batch] = ImportBatch.objects.create(filename=f"{batch}.csv", created_by=u[creator])
     for name in ("complaint_a", "complaint_a2", "complaint_b", "complaint_x", "plan_a", "plan_b"):
         o[name].refresh_from_db()
+    # Satisfaction: a questionnaire, a campaign of branch A and a company-wide one, an invitation and an answer.
+    dimension = Dimension.objects.get(code="service_attitude")
+    o["survey_template"] = SurveyTemplate.objects.create(code="walk", name_en="Walk survey", name_zh="巡查问卷")
+    item = SurveyItem.objects.create(
+        template=o["survey_template"], dimension=dimension, text_en="Staff were kind", text_zh="员工友善"
+    )
+    o["campaign_a"] = Campaign.objects.create(
+        name="Alpha survey", template=o["survey_template"], branch=branch_a, created_by=u["manager_a"]
+    )
+    o["campaign_company"] = Campaign.objects.create(
+        name="Company survey", template=o["survey_template"], created_by=u["gm"]
+    )
+    o["invitation_a"] = Invitation.objects.create(
+        campaign=o["campaign_a"],
+        customer=o["customer_a"],
+        salt="walk",
+        token_hash="0" * 64,
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+    # Its real link: the public survey pages are walked with it (any visitor with the link may answer).
+    o["survey_token"] = _token_for(o["invitation_a"])
+    o["invitation_a"].token_hash = token_hash(o["survey_token"])
+    o["invitation_a"].save(update_fields=["token_hash"])
+    o["response_a"] = _response_write(
+        template=o["survey_template"],
+        customer=o["customer_a"],
+        source=Response.Source.PHONE,
+        data=AnswerData(scores={item.pk: 4}, overall=4),
+        branch_id=branch_a.pk,
+        recorded_by=u["frontline_a"],
+    )
+    o["response_b"] = _response_write(
+        template=o["survey_template"],
+        customer=o["customer_b"],
+        source=Response.Source.PHONE,
+        data=AnswerData(scores={item.pk: 2}, overall=2),
+        branch_id=branch_b.pk,
+        recorded_by=u["frontline_b"],
+    )
     # A worker answered a probe, so /healthz answers 200 (the walk checks access, not the worker; see rollback).
     probe = WorkerProbe.objects.create()
     worker_probe_answer(probe_id=probe.pk, worker="walk")

@@ -26,6 +26,7 @@ from customers.selectors import (
     import_batch_get_for_user,
     visit_plan_get_for_user,
 )
+from satisfaction.staff_selectors import campaign_get_for_user, response_get_for_user, template_get_for_user
 
 from .conftest import WALK_USERS, client_for, post
 from .walk import (
@@ -92,6 +93,9 @@ GATES = [
     (customer_360_for_user, "customer.view", ["customer_a", "customer_a2", "customer_b", "customer_b2"], None),
     (visit_plan_get_for_user, "customer.view", ["visit_plan_a", "visit_plan_a2", "visit_plan_b"], "customer"),
     (import_batch_get_for_user, "importbatch.view", ["batch_a", "batch_b", "batch_gm", "batch_admin"], None),
+    (template_get_for_user, "survey.design", ["survey_template"], None),
+    (campaign_get_for_user, "campaign.view", ["campaign_a", "campaign_company"], None),
+    (response_get_for_user, "response.view", ["response_a", "response_b"], None),
 ]
 
 

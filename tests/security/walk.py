@@ -55,8 +55,22 @@ ARGUMENTS = {
     },
     "customers": {"pk": "customer_a", "contact_pk": "contact_a", "plan_pk": "visit_plan_a"},
 }
+
+
+class Literal(str):
+    """A URL argument that is a fixed string, not a world object (a survey token, a table name)."""
+
+
 ARGUMENTS_OF_URL = {
     "customer_360": {"pk": "customer_a"},
+    **{f"satisfaction:template_{n}": {"pk": "survey_template"} for n in ("detail", "edit", "archive")},
+    **{f"satisfaction:campaign_{n}": {"pk": "campaign_a"} for n in ("detail", "send", "close", "links")},
+    "satisfaction:response_detail": {"pk": "response_a"},
+    "satisfaction:response_record": {"customer_pk": "customer_a"},
+    "satisfaction:dashboard_export": {"table": Literal("csi_by_month"), "fmt": Literal("csv")},
+    # The world's real survey link (an unknown one answers 404 by design: tests/satisfaction/test_answer.py).
+    "survey:answer": {"token": "survey_token"},
+    "survey:thanks": {"token": "survey_token"},
     "customers:import_preview": {"pk": "batch_a"},
     "customers:import_confirm": {"pk": "batch_a"},
     "customers:import_cancel": {"pk": "batch_a"},
@@ -136,8 +150,15 @@ def expected_outcome(world, route: Route, user_name: str, method: str, variant: 
     return "runs" if method_ok else "405"
 
 
+def _url_value(obj):
+    return obj if isinstance(obj, str) else obj.pk
+
+
 def url_for(world, route: Route, variant: str = "served") -> str:
-    kwargs = {arg: getattr(world, obj).pk for arg, obj in argument_objects(route, variant).items()}
+    kwargs = {
+        arg: str(obj) if isinstance(obj, Literal) else _url_value(getattr(world, obj))
+        for arg, obj in argument_objects(route, variant).items()
+    }
     return reverse(route.name, kwargs=kwargs)
 
 

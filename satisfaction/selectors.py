@@ -1,0 +1,605 @@
+"""Every read of the satisfaction app that is more than a get(): the responses a user may read and the CSI figures.
+
+All figures are SQL aggregates (GROUP BY, and COUNT/SUM with FILTER); Python only shapes the few grouped rows that
+come back (≤ one per month, branch, item …), never the responses themselves. Each function's docstring gives its
+formula. Every figure starts from ``responses_for_user`` and the filters are applied in one place
+(``csi_responses``), so a manager's figures, lists and exports only ever hold their own branch's answers.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    FloatField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, TruncMonth
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from complaints.models import Complaint, Revisit, RootCauseGroup
+from complaints.selectors import complaint_list_for_user
+from crm_site.org.access import scope_to_user_branch
+from crm_site.org.policy import can
+from customers.models import Customer, Quadrant, Tier
+
+from .models import Answer, Invitation, LoyaltyZone, Repurchase, Response, SurveyTemplate, bilingual
+
+# --- Who reads what, and the filters ------------------------------------------------------------------------------
+
+
+class Group:
+    """Whose answers: everyone, complainants (a complaint revisit, or a customer with any complaint), or the rest."""
+
+    ALL = "all"
+    COMPLAINANTS = "complainants"
+    OTHERS = "others"
+
+
+@dataclass(frozen=True)
+class CsiFilters:
+    """The dashboard's filters; dates are local days, both included. Empty values filter nothing."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    branch_id: int | None = None
+    tier: str = ""
+    quadrant: str = ""
+    template_code: str = ""
+    group: str = Group.ALL
+
+
+def responses_for_user(*, user) -> QuerySet[Response]:
+    """The responses the user may read: every branch's for company-wide roles (admin, general manager), their own
+    branch's for a manager, none for anyone else (the ``csi.view`` rule says who reads them at all)."""
+    if not can(user, "csi.view"):
+        return Response.objects.none()
+    return scope_to_user_branch(Response.objects.all(), user)
+
+
+def questionnaire_choices() -> list[tuple[str, str]]:
+    """(code, name) of every questionnaire, by its current version, for the dashboard's filter (one query)."""
+    return [
+        (template.code, bilingual(template, "name"))
+        for template in SurveyTemplate.objects.filter(is_current=True)
+        .only("code", "name_en", "name_zh")
+        .order_by("code")
+    ]
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+
+
+def csi_responses(*, user, filters: CsiFilters) -> QuerySet[Response]:
+    """``responses_for_user`` narrowed by the filters: the one place they are applied."""
+    qs = responses_for_user(user=user).order_by()
+    if filters.date_from:
+        qs = qs.filter(answered_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        qs = qs.filter(answered_at__lt=_day_start(filters.date_to + timedelta(days=1)))
+    if filters.branch_id:
+        qs = qs.filter(branch_id=filters.branch_id)
+    if filters.tier:
+        qs = qs.filter(tier=filters.tier)
+    if filters.quadrant:
+        qs = qs.filter(quadrant=filters.quadrant)
+    if filters.template_code:
+        qs = qs.filter(template__code=filters.template_code)
+    if filters.group in (Group.COMPLAINANTS, Group.OTHERS):
+        complainant = Q(source=Response.Source.REVISIT) | Q(
+            Exists(Complaint.objects.filter(customer_id=OuterRef("customer_id")))
+        )
+        qs = qs.filter(complainant) if filters.group == Group.COMPLAINANTS else qs.exclude(complainant)
+    return qs
+
+
+def month_starts(date_from: date, date_to: date) -> list[date]:
+    """The first day of every month from ``date_from``'s to ``date_to``'s, oldest first."""
+    months, index, last = [], date_from.year * 12 + date_from.month - 1, date_to.year * 12 + date_to.month - 1
+    while index <= last:
+        months.append(date(index // 12, index % 12 + 1, 1))
+        index += 1
+    return months
+
+
+def _month(value) -> date:
+    """A truncated month (an aware datetime in the current time zone, or a date) as the month's first day."""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        return value.date().replace(day=1)
+    return value.replace(day=1)
+
+
+def _months_of(filters: CsiFilters, found) -> list[date]:
+    """The months a per-month figure shows: every month of the filtered period (empty ones too), or the months
+    that have answers when the period is open-ended."""
+    if filters.date_from and filters.date_to:
+        return month_starts(filters.date_from, filters.date_to)
+    return sorted(set(found))
+
+
+# --- CSI and NPS ---------------------------------------------------------------------------------------------------
+
+
+def csi_value(points, weight) -> float | None:
+    """CSI = Σ weighted points / Σ weight answered (0–100); no answered item: no CSI (None, shown "no data")."""
+    if not weight:
+        return None
+    return float(points) / float(weight)
+
+
+@dataclass(frozen=True)
+class Nps:
+    """Net promoter score over the answers to "would you recommend us" (0–10)."""
+
+    answered: int = 0
+    promoters: int = 0  # 9–10
+    detractors: int = 0  # 0–6
+
+    @property
+    def passives(self) -> int:  # 7–8
+        return self.answered - self.promoters - self.detractors
+
+    @property
+    def score(self) -> float | None:
+        """NPS = 100 × (promoters − detractors) / answered; −100…100; None without answers."""
+        if not self.answered:
+            return None
+        return 100 * (self.promoters - self.detractors) / self.answered
+
+
+def _response_sums() -> dict:
+    """Σ weighted_points, Σ weight_answered, the number of responses and the NPS counts, per row or group."""
+    return {
+        "points": Sum("weighted_points"),
+        "weight": Sum("weight_answered"),
+        "responses": Count("pk"),
+        "nps_answered": Count("pk", filter=Q(recommend__isnull=False)),
+        "promoters": Count("pk", filter=Q(recommend__gte=9)),
+        "detractors": Count("pk", filter=Q(recommend__lte=6)),
+    }
+
+
+def _nps_of(row: dict) -> Nps:
+    return Nps(answered=row["nps_answered"] or 0, promoters=row["promoters"] or 0, detractors=row["detractors"] or 0)
+
+
+@dataclass(frozen=True)
+class CsiFigure:
+    """CSI, NPS and the number of responses of one group (the whole selection, a branch, a month …)."""
+
+    key: object = None
+    label: str = ""
+    responses: int = 0
+    csi: float | None = None
+    nps: Nps = field(default_factory=Nps)
+
+
+def _figure(row: dict, key=None, label: str = "") -> CsiFigure:
+    return CsiFigure(
+        key=key,
+        label=label,
+        responses=row["responses"] or 0,
+        csi=csi_value(row["points"], row["weight"]),
+        nps=_nps_of(row),
+    )
+
+
+def csi_summary(*, user, filters: CsiFilters) -> CsiFigure:
+    """The selection's CSI = Σ Response.weighted_points / Σ Response.weight_answered (each response stores
+    Σ weight × (score − 1) / 4 × 100 and Σ weight over its answered items, so the sums over responses are the sums
+    over all answered items); NPS = 100 × (#recommend ≥ 9 − #recommend ≤ 6) / #recommend answered; one query."""
+    row = csi_responses(user=user, filters=filters).aggregate(**_response_sums())
+    return _figure(row)
+
+
+BY_FIELDS = {
+    "branch": ("branch_id", "branch__name"),
+    "tier": ("tier",),
+    "quadrant": ("quadrant",),
+    "template": ("template__code",),
+    "month": ("month",),
+}
+
+
+def csi_by(*, user, filters: CsiFilters, by: str) -> list[CsiFigure]:
+    """CSI and NPS per branch, tier, quadrant, questionnaire (code, all versions) or month, with the same formulas
+    as ``csi_summary`` grouped by that field (GROUP BY, one query). By month, every month of the period is listed,
+    those without responses with CSI and NPS None ("no data", never 0)."""
+    qs = csi_responses(user=user, filters=filters)
+    extra = {}
+    if by == "month":
+        qs = qs.annotate(month=TruncMonth("answered_at"))
+    elif by == "template":
+        extra = {"name_en": Max("template__name_en"), "name_zh": Max("template__name_zh")}
+    rows = list(qs.values(*BY_FIELDS[by]).annotate(**_response_sums(), **extra).order_by())
+    if by == "month":
+        found = {_month(row["month"]): row for row in rows}
+        empty = dict.fromkeys(_response_sums(), None)
+        return [
+            _figure(found.get(month, empty), key=month, label=f"{month:%Y-%m}") for month in _months_of(filters, found)
+        ]
+    if by == "branch":
+        figures = [_figure(row, key=row["branch_id"], label=row["branch__name"]) for row in rows]
+    elif by == "template":
+        zh = (get_language() or "").startswith("zh")
+        figures = [
+            _figure(row, key=row["template__code"], label=(row["name_zh"] if zh and row["name_zh"] else row["name_en"]))
+            for row in rows
+        ]
+    else:
+        choices = dict(Tier.choices if by == "tier" else Quadrant.choices)
+        figures = [_figure(row, key=row[by], label=str(choices.get(row[by], _("Not classified")))) for row in rows]
+    return sorted(figures, key=lambda figure: (figure.label, str(figure.key)))
+
+
+def _answers(*, user, filters: CsiFilters) -> QuerySet[Answer]:
+    return Answer.objects.filter(response__in=csi_responses(user=user, filters=filters).values("pk")).order_by()
+
+
+def _answer_sums() -> dict:
+    """Σ weight × (score − 1) × 25 and Σ weight over answers (an item's weight is its SurveyItem's)."""
+    points = Sum(F("item__weight") * (F("score") - 1) * 25, output_field=DecimalField(max_digits=20, decimal_places=4))
+    return {"points": points, "weight": Sum("item__weight"), "answers": Count("pk")}
+
+
+@dataclass(frozen=True)
+class ItemFigure:
+    """One item's figures: its CSI, mean score (performance, 1–5) and mean importance (1–10, None if not asked)."""
+
+    item_id: int
+    label: str
+    dimension: str
+    template_code: str
+    answers: int
+    csi: float | None
+    performance: float | None
+    importance: float | None
+    importance_answers: int
+
+
+def _bilingual(row: dict, en: str, zh: str) -> str:
+    return row[zh] if (get_language() or "").startswith("zh") and row[zh] else row[en]
+
+
+def csi_by_item(*, user, filters: CsiFilters) -> list[ItemFigure]:
+    """Per item (Answer joined to SurveyItem, one GROUP BY): CSI = Σ(weight × (score − 1) × 25) / Σ weight over its
+    answers; performance = mean score; importance = mean of the importance answers (None when nobody gave one)."""
+    rows = (
+        _answers(user=user, filters=filters)
+        .values(
+            "item_id",
+            "item__text_en",
+            "item__text_zh",
+            "item__sort_order",
+            "item__template__code",
+            "item__template__version",
+            "item__dimension__name_en",
+            "item__dimension__name_zh",
+        )
+        .annotate(
+            **_answer_sums(),
+            mean_score=Avg("score", output_field=FloatField()),
+            mean_importance=Avg("importance", output_field=FloatField()),
+            importance_answers=Count("importance"),
+        )
+        .order_by("item__template__code", "-item__template__version", "item__sort_order", "item_id")
+    )
+    return [
+        ItemFigure(
+            item_id=row["item_id"],
+            label=_bilingual(row, "item__text_en", "item__text_zh"),
+            dimension=_bilingual(row, "item__dimension__name_en", "item__dimension__name_zh"),
+            template_code=row["item__template__code"],
+            answers=row["answers"],
+            csi=csi_value(row["points"], row["weight"]),
+            performance=None if row["mean_score"] is None else float(row["mean_score"]),
+            importance=None if row["mean_importance"] is None else float(row["mean_importance"]),
+            importance_answers=row["importance_answers"],
+        )
+        for row in rows
+    ]
+
+
+def csi_by_dimension(*, user, filters: CsiFilters) -> list[CsiFigure]:
+    """Per dimension (Answer → SurveyItem → Dimension, one GROUP BY): CSI = Σ(weight × (score − 1) × 25) / Σ weight
+    over the answers to its items; ``responses`` holds the number of answers. Dimensions in their configured order."""
+    rows = (
+        _answers(user=user, filters=filters)
+        .values("item__dimension_id", "item__dimension__name_en", "item__dimension__name_zh")
+        .annotate(**_answer_sums(), order=Max("item__dimension__sort_order"))
+        .order_by("order", "item__dimension_id")
+    )
+    return [
+        CsiFigure(
+            key=row["item__dimension_id"],
+            label=_bilingual(row, "item__dimension__name_en", "item__dimension__name_zh"),
+            responses=row["answers"],
+            csi=csi_value(row["points"], row["weight"]),
+        )
+        for row in rows
+    ]
+
+
+# --- Loyalty zones ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ZoneMonth:
+    """How many responses of a month gave each overall score (1 terrorist … 5 apostle), and the shares in %."""
+
+    month: date
+    counts: dict[int, int]
+    total: int
+
+    @property
+    def shares(self) -> dict[int, float | None]:
+        """share of zone z = 100 × count(overall = z) / count(overall answered); None in a month without answers."""
+        return {zone: (100 * n / self.total if self.total else None) for zone, n in self.counts.items()}
+
+
+def loyalty_zones(*, user, filters: CsiFilters) -> list[ZoneMonth]:
+    """The loyalty-zone distribution per month: COUNT(*) GROUP BY month, overall, over responses that answered the
+    overall question; a month of the period without answers is listed with total 0 (shares None)."""
+    rows = (
+        csi_responses(user=user, filters=filters)
+        .filter(overall__isnull=False)
+        .annotate(month=TruncMonth("answered_at"))
+        .values("month", "overall")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts: dict[date, dict[int, int]] = {}
+    for row in rows:
+        counts.setdefault(_month(row["month"]), dict.fromkeys(LoyaltyZone.values, 0))[row["overall"]] = row["n"]
+    result = []
+    for month in _months_of(filters, counts):
+        month_counts = counts.get(month, dict.fromkeys(LoyaltyZone.values, 0))
+        result.append(ZoneMonth(month=month, counts=month_counts, total=sum(month_counts.values())))
+    return result
+
+
+# --- Importance–performance ------------------------------------------------------------------------------------------
+
+
+class IpaQuadrant:
+    CONCENTRATE = "concentrate"  # high importance, low performance: fix first
+    KEEP_UP = "keep_up"  # high importance, high performance
+    LOW_PRIORITY = "low_priority"  # low importance, low performance
+    OVERKILL = "overkill"  # low importance, high performance
+
+
+def ipa_labels() -> dict[str, str]:
+    """The quadrants' names (the sources' chart: 優先順序高 / 表現良好 / 優先順序低 / 表現超水準)."""
+    return {
+        IpaQuadrant.CONCENTRATE: _("Concentrate here"),
+        IpaQuadrant.KEEP_UP: _("Keep up the good work"),
+        IpaQuadrant.LOW_PRIORITY: _("Low priority"),
+        IpaQuadrant.OVERKILL: _("Possible overkill"),
+    }
+
+
+@dataclass(frozen=True)
+class Ipa:
+    items: list[tuple[ItemFigure, str]]  # each item with importance answers, and its quadrant
+    mean_importance: float | None
+    mean_performance: float | None
+
+
+def ipa_from_items(items: list[ItemFigure]) -> Ipa:
+    """Importance–performance analysis of the items that have importance answers: split lines at the mean of the
+    items' mean importance and at the mean of their mean performance; importance ≥ its split line is high, and so
+    is performance. High importance & low performance: concentrate here; high & high: keep up the good work;
+    low & low: low priority; low importance & high performance: possible overkill."""
+    shown = [item for item in items if item.importance is not None and item.performance is not None]
+    if not shown:
+        return Ipa(items=[], mean_importance=None, mean_performance=None)
+    mean_importance = sum(item.importance for item in shown) / len(shown)
+    mean_performance = sum(item.performance for item in shown) / len(shown)
+
+    def quadrant(item: ItemFigure) -> str:
+        important, performing = item.importance >= mean_importance, item.performance >= mean_performance
+        if important:
+            return IpaQuadrant.KEEP_UP if performing else IpaQuadrant.CONCENTRATE
+        return IpaQuadrant.OVERKILL if performing else IpaQuadrant.LOW_PRIORITY
+
+    return Ipa(
+        items=[(item, quadrant(item)) for item in shown],
+        mean_importance=mean_importance,
+        mean_performance=mean_performance,
+    )
+
+
+def importance_performance(*, user, filters: CsiFilters) -> Ipa:
+    """``ipa_from_items`` over ``csi_by_item`` (one query): per item, mean importance (1–10) × mean score (1–5)."""
+    return ipa_from_items(csi_by_item(user=user, filters=filters))
+
+
+# --- Loyalty × contribution ------------------------------------------------------------------------------------------
+
+LOYAL_FROM = 0.6
+HIGH_CONTRIBUTION = (Quadrant.HIGH, Quadrant.SECONDARY)  # high current value in the value matrix
+
+
+class LoyaltyCell:
+    KEEP = "keep"  # loyal, high contribution (保持)
+    DEVELOP = "develop"  # loyal, low contribution (发展)
+    WIN_BACK = "win_back"  # not loyal, high contribution (挽回)
+    LET_GO = "let_go"  # not loyal, low contribution (放弃)
+
+
+def loyalty_cell_labels() -> dict[str, str]:
+    return {
+        LoyaltyCell.KEEP: _("Keep"),
+        LoyaltyCell.DEVELOP: _("Develop"),
+        LoyaltyCell.WIN_BACK: _("Win back"),
+        LoyaltyCell.LET_GO: _("Let go"),
+    }
+
+
+def loyalty_contribution(*, user, filters: CsiFilters) -> dict[str, int]:
+    """Customers with a response in the selection, counted in the loyalty × contribution grid (忠诚及贡献度).
+
+    Loyalty = mean of the components available among: the customer's latest response's repurchase answer
+    (yes 1, not sure 0.5, no 0) and its recommend answer / 10 (intent), and Customer.status (active 1, at risk
+    0.5, churned 0; behaviour, always there); loyal when ≥ 0.6. Contribution is high when the customer's
+    value-matrix quadrant is high or secondary value (high current value). The latest response is a Subquery;
+    the four cells are COUNTs with FILTER in one query.
+    """
+    selected = csi_responses(user=user, filters=filters)
+    latest = selected.filter(customer_id=OuterRef("pk")).order_by("-answered_at", "-pk")
+    repurchase = Case(
+        When(repurchase=Repurchase.YES, then=Value(1.0)),
+        When(repurchase=Repurchase.UNSURE, then=Value(0.5)),
+        When(repurchase=Repurchase.NO, then=Value(0.0)),
+        default=None,
+        output_field=FloatField(),
+    )
+    behaviour = Case(
+        When(status=Customer.Status.ACTIVE, then=Value(1.0)),
+        When(status=Customer.Status.AT_RISK, then=Value(0.5)),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+    customers = (
+        Customer.objects.filter(pk__in=selected.values("customer_id"))
+        .annotate(
+            repurchase_value=Subquery(latest.annotate(v=repurchase).values("v")[:1], output_field=FloatField()),
+            recommend_value=Subquery(
+                latest.annotate(v=Cast("recommend", FloatField()) / Value(10.0)).values("v")[:1],
+                output_field=FloatField(),
+            ),
+        )
+        .annotate(
+            loyalty=(Coalesce("repurchase_value", Value(0.0)) + Coalesce("recommend_value", Value(0.0)) + behaviour)
+            / (
+                Value(1.0)
+                + Case(When(repurchase_value__isnull=True, then=Value(0.0)), default=Value(1.0))
+                + Case(When(recommend_value__isnull=True, then=Value(0.0)), default=Value(1.0))
+            )
+        )
+        .order_by()
+    )
+    loyal = Q(loyalty__gte=LOYAL_FROM - 1e-9)  # 0.6 exactly is loyal, whatever the float rounding
+    high = Q(quadrant__in=HIGH_CONTRIBUTION)
+    return customers.aggregate(
+        **{
+            LoyaltyCell.KEEP: Count("pk", filter=loyal & high),
+            LoyaltyCell.DEVELOP: Count("pk", filter=loyal & ~high),
+            LoyaltyCell.WIN_BACK: Count("pk", filter=~loyal & high),
+            LoyaltyCell.LET_GO: Count("pk", filter=~loyal & ~high),
+        }
+    )
+
+
+# --- Campaigns -------------------------------------------------------------------------------------------------------
+
+
+def campaign_response_rate(*, campaign_ids) -> dict[int, tuple[int, int, float | None]]:
+    """Per campaign: (invited, answered, rate). invited = invitations not cancelled; answered = invitations answered
+    (by link, or used up by answers recorded on the phone); rate = 100 × answered / invited, None when nobody was
+    invited. One GROUP BY query; every id asked for is in the result."""
+    ids = list(campaign_ids)
+    result: dict[int, tuple[int, int, float | None]] = dict.fromkeys(ids, (0, 0, None))
+    rows = (
+        Invitation.objects.filter(campaign_id__in=ids)
+        .values("campaign_id")
+        .annotate(
+            invited=Count("pk", filter=~Q(state=Invitation.State.CANCELLED)),
+            answered=Count("pk", filter=Q(state=Invitation.State.ANSWERED)),
+        )
+        .order_by()
+    )
+    for row in rows:
+        invited, answered = row["invited"], row["answered"]
+        result[row["campaign_id"]] = (invited, answered, 100 * answered / invited if invited else None)
+    return result
+
+
+# --- Complaint figures beside the CSI --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComplaintFigures:
+    received: int
+    by_category: list[tuple[str, str, int]]  # (code, name, count), most first
+    by_root_cause: list[tuple[str, str, int]]
+    closed: int
+    closed_within_sla: int
+    revisits: int
+    revisit_score: float | None  # mean 1–5
+
+    @property
+    def sla_share(self) -> float | None:
+        """100 × closed on or before their resolution deadline / closed; None when none closed."""
+        return 100 * self.closed_within_sla / self.closed if self.closed else None
+
+
+def complaints_for_dashboard(*, user, filters: CsiFilters) -> QuerySet[Complaint]:
+    """Complaints received in the period, scoped like the responses (a manager: their branch; the complaints'
+    own branch rule) and by the customer's current tier and quadrant. Questionnaire and group do not apply."""
+    if not can(user, "csi.view"):
+        return Complaint.objects.none()
+    qs = complaint_list_for_user(user=user).order_by()
+    if filters.date_from:
+        qs = qs.filter(created_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        qs = qs.filter(created_at__lt=_day_start(filters.date_to + timedelta(days=1)))
+    if filters.branch_id:
+        qs = qs.filter(branch_id=filters.branch_id)
+    if filters.tier:
+        qs = qs.filter(customer__tier=filters.tier)
+    if filters.quadrant:
+        qs = qs.filter(customer__quadrant=filters.quadrant)
+    return qs
+
+
+def complaint_figures(*, user, filters: CsiFilters) -> ComplaintFigures:
+    """Over ``complaints_for_dashboard``, in four queries: COUNT GROUP BY category; COUNT GROUP BY root-cause group
+    (not recorded yet: blank); received, closed and closed within SLA (closed_at ≤ resolution_due_at) as COUNTs
+    with FILTER; and the mean score of their revisits (AVG over Revisit)."""
+    complaints = complaints_for_dashboard(user=user, filters=filters)
+    zh = (get_language() or "").startswith("zh")
+    by_category = [
+        (row["category__code"], row["category__name_zh"] if zh else row["category__name_en"], row["n"])
+        for row in complaints.values("category__code", "category__name_en", "category__name_zh")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "category__code")
+    ]
+    causes = dict(RootCauseGroup.choices)
+    by_root_cause = [
+        (row["root_cause_group"], str(causes.get(row["root_cause_group"], _("Not recorded yet"))), row["n"])
+        for row in complaints.values("root_cause_group").annotate(n=Count("pk")).order_by("-n", "root_cause_group")
+    ]
+    totals = complaints.aggregate(
+        received=Count("pk"),
+        closed=Count("pk", filter=Q(closed_at__isnull=False)),
+        within=Count("pk", filter=Q(closed_at__isnull=False, closed_at__lte=F("resolution_due_at"))),
+    )
+    revisits = Revisit.objects.filter(complaint__in=complaints.values("pk")).aggregate(
+        n=Count("pk"), mean=Avg("score", output_field=FloatField())
+    )
+    return ComplaintFigures(
+        received=totals["received"],
+        by_category=by_category,
+        by_root_cause=by_root_cause,
+        closed=totals["closed"],
+        closed_within_sla=totals["within"],
+        revisits=revisits["n"],
+        revisit_score=None if revisits["mean"] is None else float(revisits["mean"]),
+    )
