@@ -19,7 +19,7 @@
   function horizontalBars(el, names, values, name, colour, max) {
     return {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: num },
-      grid: { left: 8, right: 24, top: 12, bottom: 8, containLabel: true },
+      grid: { left: 24, right: 24, top: 12, bottom: 8, containLabel: true, outerBoundsMode: "same", outerBoundsContain: "axisLabel" },
       xAxis: { type: "value", min: 0, max: max, minInterval: 1 },
       yAxis: {
         type: "category",
@@ -74,7 +74,7 @@
       return {
         legend: { top: 0 },
         tooltip: { trigger: "axis", valueFormatter: num },
-        grid: { left: 8, right: 8, top: 36, bottom: 8, containLabel: true },
+        grid: { left: 8, right: 8, top: 36, bottom: 8, containLabel: true, outerBoundsMode: "same", outerBoundsContain: "axisLabel" },
         xAxis: { type: "category", data: m.names },
         yAxis: [
           { type: "value", name: labels.csi, min: 0, max: 100 },
@@ -150,7 +150,7 @@
             return html;
           },
         },
-        grid: { left: 8, right: 8, top: narrow(el) ? 64 : 40, bottom: 8, containLabel: true },
+        grid: { left: 8, right: 8, top: narrow(el) ? 64 : 40, bottom: 8, containLabel: true, outerBoundsMode: "same", outerBoundsContain: "axisLabel" },
         xAxis: { type: "category", data: z.months },
         yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
         series: z.series.map(function (s) {
