@@ -65,3 +65,9 @@ def as_user(browser, live_server):
     yield _as
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # A desktop wide enough for the full navigation bar (it collapses below 1400 px); phone tests set their own.
+    return {**browser_context_args, "viewport": {"width": 1440, "height": 900}}
