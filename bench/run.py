@@ -2,9 +2,12 @@
 
 Drives the whole stack (middleware, views, templates, database) through django.test.Client against
 whatever DATABASE_URL points at, logged in with force_login as a bench front-line user, the bench general
-manager and (approval queue) a bench branch manager. For each request: median and p95 wall time over
---repeat runs after two warm-ups, the SQL queries of one run, and the rows the page works on: customers
-in the user's scope or matching the search, complaints matching the list's filters, plans waiting.
+manager and (approval queue, CSI dashboard) a bench branch manager. For each request: median and p95 wall
+time over --repeat runs after two warm-ups, the SQL queries of one run, and the rows the page works on:
+customers in the user's scope or matching the search, complaints matching the list's filters, plans
+waiting, survey responses in the dashboard's period. Also timed: the SLA scan beat runs every minute
+(complaints.schedule) over all open complaints, the first time (recording every job due) and again (nothing new),
+each in a transaction rolled back afterwards so that the database is left as it was.
 """
 
 import argparse
@@ -16,6 +19,7 @@ import statistics
 import sys
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -31,6 +35,8 @@ class Scenario:
     client: object
     rows: int | None = None
     status: int = 200
+    call: Callable[[], object] | None = None  # timed instead of a request (path and client unused)
+    setup: Callable[[], object] | None = None  # run before each timed call, in the same rolled-back transaction
 
 
 @dataclass
@@ -57,10 +63,49 @@ def p95(samples: list[float]) -> float:
     return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
+def measure_call(scenario: Scenario, repeat: int) -> Result:
+    """Time a function (not a request): each run in its own transaction, rolled back, so every run starts from the
+    same database (a scan that writes rows writes them every time)."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    def once() -> tuple[float, int]:
+        with transaction.atomic():
+            if scenario.setup is not None:
+                scenario.setup()
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                scenario.call()
+                elapsed = (time.perf_counter() - started) * 1000
+            transaction.set_rollback(True)
+        return elapsed, len(captured.captured_queries)
+
+    for _ in range(WARMUPS):
+        once()
+    runs = [once() for _ in range(repeat)]
+    times = [elapsed for elapsed, _queries in runs]
+    return Result(scenario, statistics.median(times), p95(times), runs[-1][1])
+
+
+def schedule_scenarios() -> list[Scenario]:
+    """The SLA scan over every open complaint: the first one (every reminder and escalation due is recorded) and
+    the one a minute later (all already recorded: what beat pays every minute)."""
+    from complaints.models import Complaint
+    from complaints.schedule import sla_scan
+
+    rows = Complaint.objects.open().count()
+    return [
+        Scenario("SLA scan, first (records the jobs due) [beat]", "", None, rows, call=sla_scan),
+        Scenario("SLA scan, again (nothing new) [beat]", "", None, rows, call=sla_scan, setup=sla_scan),
+    ]
+
+
 def measure(scenario: Scenario, repeat: int) -> Result:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    if scenario.call is not None:
+        return measure_call(scenario, repeat)
     for _ in range(WARMUPS):
         response = scenario.client.get(scenario.path)
         if response.status_code != scenario.status:
@@ -142,6 +187,31 @@ def complaint_scenarios(clients: dict, users: dict) -> list[Scenario]:
     return result
 
 
+def dashboard_rows(user, params: dict[str, str]) -> int:
+    """The survey responses the CSI dashboard's figures cover for these parameters (its period, the user's scope)."""
+    from django.utils import timezone
+
+    from satisfaction.dashboard_forms import DashboardFilterForm
+    from satisfaction.selectors import csi_responses
+
+    form = DashboardFilterForm(params or None, company_wide=True)  # the branch filter is not used here
+    return csi_responses(user=user, filters=form.selection(today=timezone.localdate()).current).count()
+
+
+def dashboard_scenarios(clients: dict, users: dict) -> list[Scenario]:
+    """The CSI dashboard (default last 6 months, and the last 12) as general and branch manager; one CSV export."""
+    result = []
+    for label in ("gm", "manager"):
+        for name, params in (("6 months (default)", {}), ("12 months", {"period": "12"})):
+            path = "/satisfaction/dashboard/" + (f"?{urlencode(params)}" if params else "")
+            result.append(
+                Scenario(f"CSI dashboard {name} [{label}]", path, clients[label], dashboard_rows(users[label], params))
+            )
+    path = "/satisfaction/dashboard/export/csi_by_month.csv"
+    result.append(Scenario("CSI export csi_by_month.csv [gm]", path, clients["gm"], dashboard_rows(users["gm"], {})))
+    return result
+
+
 def scenarios(q: str) -> list[Scenario]:
     from django.contrib.auth import get_user_model
     from django.db.models import Count
@@ -205,6 +275,8 @@ def scenarios(q: str) -> list[Scenario]:
             )
         )
     result += complaint_scenarios(clients, users)
+    result += dashboard_scenarios(clients, users)
+    result += schedule_scenarios()
     result.append(Scenario("healthz [anonymous]", "/healthz", anonymous))
     return result
 
@@ -270,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     print(header(args.repeat))
     results = [measure(scenario, args.repeat) for scenario in scenarios(args.q)]
     print(table(results))
-    for scenario in {id(r.scenario.client): r.scenario for r in results}.values():
+    for scenario in {id(r.scenario.client): r.scenario for r in results if r.scenario.client}.values():
         scenario.client.logout()  # drop the bench sessions
     return 0
 

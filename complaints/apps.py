@@ -7,4 +7,6 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Complaints")
 
     def ready(self) -> None:
-        from . import rules  # noqa: F401  (registers this app's access rules)
+        from . import rules, schedule  # noqa: F401  (registers this app's access rules)
+
+        schedule.register_schedule()  # its reminders' notification kinds and job handlers

@@ -7,7 +7,7 @@ from crm_site.org.access import access_of
 from crm_site.org.models import Branch
 from customers.phones import same_phone
 
-from .models import Category, Complaint, Severity
+from .models import Category, Complaint, EscalationLevel, Severity
 from .rules import WORKER_ROLES
 from .selectors import due_soon_filter, overdue_filter
 from .workflow import Step
@@ -43,6 +43,12 @@ class ComplaintFilter(django_filters.FilterSet):
         choices=[("overdue", _("Overdue")), ("soon", _("Due soon"))],
         method="filter_due",
         label=_("Due"),
+        empty_label=_("Any"),
+    )
+    escalation = django_filters.ChoiceFilter(
+        choices=[("any", _("Escalated (any level)")), *[(str(v), label) for v, label in EscalationLevel.choices]],
+        method="filter_escalation",
+        label=_("Escalation"),
         empty_label=_("Any"),
     )
     mine = django_filters.BooleanFilter(
@@ -107,6 +113,11 @@ class ComplaintFilter(django_filters.FilterSet):
 
     def filter_due(self, qs, name, value):
         return qs.filter(overdue_filter() if value == "overdue" else due_soon_filter())
+
+    def filter_escalation(self, qs, name, value):
+        if value == "any":
+            return qs.filter(escalation_level__gt=EscalationLevel.NONE)
+        return qs.filter(escalation_level=int(value))
 
     def filter_archived(self, qs, name, value):
         return qs.filter(is_archived=value == "yes")

@@ -49,6 +49,12 @@ class Priority(models.TextChoices):
     URGENT = "urgent", _("Urgent")
 
 
+class EscalationLevel(models.IntegerChoices):
+    NONE = 0, _("Not escalated")
+    MANAGER = 1, _("Branch manager")
+    GENERAL_MANAGER = 2, _("General manager")
+
+
 class RootCauseGroup(models.TextChoices):
     PEOPLE = "people", _("People")
     PRODUCT = "product", _("Product / service / technology")
@@ -187,6 +193,12 @@ class ComplaintSettings(models.Model):
     revisit_within_days = models.PositiveIntegerField(
         _("revisit within (days after the plan is carried out)"), default=3, validators=[MinValueValidator(1)]
     )
+    # An overdue complaint goes to the branch manager at once, and to the general manager this long after.
+    escalate_to_gm_after_hours = models.PositiveIntegerField(
+        _("escalate to the general manager after (hours overdue at the branch manager)"),
+        default=24,
+        validators=[MinValueValidator(1)],
+    )
 
     class Meta:
         verbose_name = _("complaint settings")
@@ -306,7 +318,11 @@ class Complaint(models.Model):
     response_due_at = models.DateTimeField(_("first response due"))
     resolution_due_at = models.DateTimeField(_("resolution due"))
     first_responded_at = models.DateTimeField(_("first responded"), null=True, blank=True)
-    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    # Raised by complaints.schedule when overdue; an extension or a reopening sets it back to none.
+    escalation_level = models.PositiveSmallIntegerField(
+        _("escalation level"), choices=EscalationLevel.choices, default=EscalationLevel.NONE
+    )
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     revisit_due_at = models.DateTimeField(_("revisit due"), null=True, blank=True)
     # Closing
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -331,6 +347,16 @@ class Complaint(models.Model):
             models.Index(fields=["customer", "-created_at"], name="cmp_customer_created_idx"),
             models.Index(fields=["severity"], name="cmp_severity_idx"),
             models.Index(fields=["-created_at"], name="cmp_created_idx"),
+            # The list's escalation filter: few complaints are escalated.
+            models.Index(fields=["escalation_level"], name="cmp_escalated_idx", condition=Q(escalation_level__gt=0)),
+            # The schedule's scans (complaints.schedule), every minute: open complaints by deadline, and those still
+            # waiting for a first response by theirs.
+            models.Index(fields=["resolution_due_at"], name="cmp_open_due_idx", condition=~Q(step="closed")),
+            models.Index(
+                fields=["response_due_at"],
+                name="cmp_unanswered_due_idx",
+                condition=Q(first_responded_at__isnull=True) & ~Q(step="closed"),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -339,6 +365,9 @@ class Complaint(models.Model):
             models.CheckConstraint(
                 condition=Q(closed_without_satisfaction=False) | ~Q(close_reason=""),
                 name="cmp_force_close_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(escalation_level__gte=0) & Q(escalation_level__lte=2), name="cmp_escalation_level_valid"
             ),
         ]
 
@@ -551,6 +580,9 @@ class TimelineEvent(models.Model):
         CLOSED = "closed", _("Closed")
         ARCHIVED = "archived", _("Archived")
         REPEAT = "repeat", _("Linked as repeat")
+        ESCALATED = "escalated", _("Overdue: escalated to the branch manager")
+        ESCALATED_GM = "escalated_gm", _("Still overdue: escalated to the general manager")
+        REVISIT_MISSED = "revisit_missed", _("Revisit missed: the branch manager was told")
 
     complaint = models.ForeignKey(
         Complaint, on_delete=models.PROTECT, related_name="timeline", verbose_name=_("complaint")

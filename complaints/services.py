@@ -2,8 +2,9 @@
 refuses stale forms, changes the data and writes the timeline, all in one transaction."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 
 import filetype
 from django.db import IntegrityError, transaction
@@ -11,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm_site.jobs.services import jobs_cancel
 from crm_site.org.access import access_of
 from crm_site.org.models import Department
 from crm_site.org.policy import can
@@ -25,6 +27,7 @@ from .models import (
     Complaint,
     ComplaintSettings,
     CustomerResponse,
+    EscalationLevel,
     Extension,
     NumberSequence,
     PlanDecision,
@@ -76,6 +79,32 @@ STEP_FIELDS = {
     Step.SHARE: ["emotional_state", "empathy_given"],
     Step.PROBLEM: ["root_cause_group", "root_cause", "department"],
 }
+
+
+class Occasion(StrEnum):
+    """What a scheduled reminder or escalation (complaints.schedule) is about; part of its job's key."""
+
+    RESPONSE_SOON = "response-soon"
+    RESOLUTION_SOON = "resolution-soon"
+    NO_RESPONSE = "escalate-1:response"
+    OVERDUE = "escalate-1:resolution"
+    STILL_OVERDUE = "escalate-2"
+    REVISIT_SOON = "revisit-soon"
+    REVISIT_MISSED = "revisit-missed"
+
+
+def occasion_key(complaint_id: int, occasion: Occasion, due: datetime) -> str:
+    """One key per complaint, occasion and the due time it is about: a changed due time is a new occasion."""
+    return f"complaint:{complaint_id}:{occasion}:{due.astimezone(UTC).isoformat()}"
+
+
+def _cancel_scheduled(complaint_id: int, *occasions: Occasion) -> None:
+    """Cancel the complaint's pending reminders and escalations about these occasions (all without any), in the
+    caller's transaction: what they were about changed. (Their handlers check again anyway.)"""
+    if not occasions:
+        jobs_cancel(key_prefix=f"complaint:{complaint_id}:")
+    for occasion in occasions:
+        jobs_cancel(key_prefix=f"complaint:{complaint_id}:{occasion}:")
 
 
 def _log(
@@ -147,6 +176,7 @@ REOPEN_FIELDS = [
     "response_due_at",
     "resolution_due_at",
     "escalation_level",
+    "escalated_at",
     "revisit_due_at",
 ]
 
@@ -161,8 +191,10 @@ def _reopen(complaint: Complaint, dst: Step, actor, reason: str, data: dict | No
     complaint.response_due_at, complaint.resolution_due_at = sla.due_times(
         branch_id=complaint.branch_id, severity=complaint.severity, start=now
     )
-    complaint.escalation_level = 0
+    complaint.escalation_level = EscalationLevel.NONE
+    complaint.escalated_at = None
     complaint.revisit_due_at = None
+    _cancel_scheduled(complaint.pk)  # every due time is new
     return REOPEN_FIELDS
 
 
@@ -341,6 +373,7 @@ def complaint_advance(*, actor, complaint_id: int, expected_version: int) -> Com
     if complaint.step == Step.LISTEN and complaint.first_responded_at is None:
         complaint.first_responded_at = timezone.now()
         fields.append("first_responded_at")
+        _cancel_scheduled(complaint.pk, Occasion.RESPONSE_SOON)
     if dst == Step.SATISFY:
         days = ComplaintSettings.current().revisit_within_days
         complaint.revisit_due_at = timezone.now() + timedelta(days=days)
@@ -350,6 +383,7 @@ def complaint_advance(*, actor, complaint_id: int, expected_version: int) -> Com
     if dst == Step.CLOSED:
         complaint.closed_at = timezone.now()
         fields.append("closed_at")
+        _cancel_scheduled(complaint.pk)
     _save(complaint, fields)
     return complaint
 
@@ -381,6 +415,7 @@ def complaint_add_note(*, actor, complaint_id: int, text: str, customer_facing: 
     if customer_facing and complaint.first_responded_at is None:
         complaint.first_responded_at = timezone.now()
         fields.append("first_responded_at")
+        _cancel_scheduled(complaint.pk, Occasion.RESPONSE_SOON)
     _save(complaint, fields)
     return event
 
@@ -566,6 +601,7 @@ def revisit_record(
         data={"outcome": outcome, "score": int(score), "signed_off": bool(signed_off)},
         internal=False,
     )
+    _cancel_scheduled(complaint.pk, Occasion.REVISIT_SOON, Occasion.REVISIT_MISSED)  # the revisit was made
     fields: list[str] = []
     if outcome == Revisit.Outcome.NOT_RESOLVED or int(score) <= 2:
         fields += _reopen(complaint, Step(reopen_to), actor, notes.strip(), data={"revisit_score": int(score)})
@@ -585,6 +621,7 @@ def complaint_close_without_satisfaction(*, actor, complaint_id: int, expected_v
         True,
         reason.strip(),
     )
+    _cancel_scheduled(complaint.pk)
     _save(complaint, ["step", "step_entered_at", "closed_at", "closed_without_satisfaction", "close_reason"])
     return complaint
 
@@ -623,7 +660,10 @@ def complaint_extend_deadline(
         granted_by=actor,
     )
     complaint.resolution_due_at = new_due_at
-    complaint.escalation_level = 0
+    complaint.escalation_level = EscalationLevel.NONE
+    complaint.escalated_at = None
+    # The first-response occasions keep their due time: a response still missing stays late.
+    _cancel_scheduled(complaint.pk, Occasion.RESOLUTION_SOON, Occasion.OVERDUE, Occasion.STILL_OVERDUE)
     _log(
         complaint,
         Kind.EXTENSION,
@@ -631,7 +671,7 @@ def complaint_extend_deadline(
         reason.strip(),
         data={"from": extension.old_due_at.isoformat(), "to": new_due_at.isoformat()},
     )
-    _save(complaint, ["resolution_due_at", "escalation_level"])
+    _save(complaint, ["resolution_due_at", "escalation_level", "escalated_at"])
     return extension
 
 
@@ -643,3 +683,39 @@ def complaint_archive(*, actor, complaint_id: int, expected_version: int) -> Com
     _log(complaint, Kind.ARCHIVED, actor)
     _save(complaint, ["is_archived"])
     return complaint
+
+
+ESCALATION_EVENTS = {EscalationLevel.MANAGER: Kind.ESCALATED, EscalationLevel.GENERAL_MANAGER: Kind.ESCALATED_GM}
+
+
+@transaction.atomic
+def complaint_escalate(*, complaint_id: int, level: int) -> Complaint:
+    """An overdue complaint goes one level up (the branch manager, then the general manager); called by the
+    schedule (complaints.schedule), which has checked that it is still overdue. No actor: the system did it.
+
+    The version is left alone: an escalation changes nothing a form shows, so the handler's open form stays valid.
+    """
+    complaint = _lock(complaint_id)
+    if not complaint.is_open:
+        raise WorkflowError(_("A closed complaint is not escalated."))
+    if level != complaint.escalation_level + 1 or level not in ESCALATION_EVENTS:
+        raise WorkflowError(_("A complaint is escalated one level at a time, up to the general manager."))
+    complaint.escalation_level = level
+    complaint.escalated_at = timezone.now()
+    _log(
+        complaint,
+        ESCALATION_EVENTS[EscalationLevel(level)],
+        None,
+        data={"level": level, "due": complaint.resolution_due_at.isoformat()},
+    )
+    complaint.save(update_fields=["escalation_level", "escalated_at", "updated_at"])
+    return complaint
+
+
+@transaction.atomic
+def complaint_record_revisit_missed(*, complaint_id: int) -> TimelineEvent:
+    """The revisit was not made by its due time: on record (the schedule tells the branch manager)."""
+    complaint = _lock(complaint_id)
+    if complaint.step != Step.SATISFY or complaint.revisit_due_at is None:
+        raise WorkflowError(_("Only a complaint waiting for its revisit can miss it."))
+    return _log(complaint, Kind.REVISIT_MISSED, None, data={"due": complaint.revisit_due_at.isoformat()})

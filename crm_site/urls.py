@@ -34,6 +34,7 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("complaints/", include("complaints.urls")),
     path("satisfaction/", include("satisfaction.urls")),
+    path("notifications/", include("crm_site.notifications.urls")),
     path("s/", include("satisfaction.public_urls")),
     path("config/", admin.site.urls),
 ]

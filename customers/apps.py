@@ -7,4 +7,6 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from . import jobs, rules  # noqa: F401  (registers this app's access rules and background jobs)
+        from . import jobs, rules, schedule  # noqa: F401  (registers this app's access rules and background jobs)
+
+        schedule.register_schedule()

@@ -13,6 +13,7 @@ from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm_site.jobs.services import jobs_cancel
 from crm_site.org.models import Branch
 from crm_site.org.policy import can
 
@@ -44,6 +45,16 @@ Kind = CustomerEvent.Kind
 EDITABLE_FIELDS = ("name", "kind", "company_name", "phone", "email", "address", "source")
 # Visit plans: at least daily, at least once a year (the form's limits too).
 MIN_VISIT_DAYS, MAX_VISIT_DAYS = 1, 366
+
+
+def visit_plan_key_prefix(plan_id: int) -> str:
+    """Keys of a visit plan's scheduled reminders (customers.schedule) start with this."""
+    return f"visit:{plan_id}:"
+
+
+def _cancel_visit_reminders(plan_id: int) -> None:
+    """The plan's pending reminders are about a due date that no longer holds (in the caller's transaction)."""
+    jobs_cancel(key_prefix=visit_plan_key_prefix(plan_id))
 
 
 def _person(user) -> str:
@@ -384,6 +395,7 @@ def visit_plan_set(
     if old is not None:
         old.is_active = False
         old.save(update_fields=["is_active"])
+        _cancel_visit_reminders(old.pk)
     plan = VisitPlan.objects.create(
         customer=customer,
         owner=owner,
@@ -410,6 +422,7 @@ def visit_plan_stop(*, actor, plan_id: int) -> VisitPlan:
     if plan.is_active:
         plan.is_active = False
         plan.save(update_fields=["is_active"])
+        _cancel_visit_reminders(plan.pk)
         _log(plan.customer_id, Kind.VISIT_PLAN, actor, from_value=f"{plan.every_days}d")
     return plan
 
@@ -434,9 +447,12 @@ def visit_record(
     interaction.visit_plan = plan
     interaction.save(update_fields=["visit_plan"])
     visited_on = timezone.localdate(interaction.occurred_at)
+    was_due = plan.next_due
     plan.last_visited_on = max(filter(None, [plan.last_visited_on, visited_on]))
     plan.next_due = plan.last_visited_on + timedelta(days=plan.every_days)
     plan.save(update_fields=["last_visited_on", "next_due"])
+    if plan.next_due != was_due:
+        _cancel_visit_reminders(plan.pk)  # the next visit has its own due date, so its own reminders
     return interaction
 
 

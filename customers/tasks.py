@@ -4,6 +4,7 @@ from celery import shared_task
 
 from crm_site.jobs.services import job_enqueue
 
+from . import schedule
 from .jobs import RECOMPUTE
 
 
@@ -19,3 +20,15 @@ def recompute_customers_task(as_of: str | None = None, triggered_by_id: int | No
 
 # Messages queued before the rename still name the old task.
 classify_customers_task = shared_task(name="customers.tasks.classify_customers_task")(recompute_customers_task.run)
+
+
+@shared_task(name="customers.tasks.scan_visits", ignore_result=True)
+def scan_visits() -> int:
+    """Every minute, from beat: record the visit reminders due now (customers.schedule); returns how many."""
+    return schedule.visits_scan()
+
+
+@shared_task(name="customers.tasks.nightly_recompute", ignore_result=True)
+def nightly_recompute() -> int:
+    """At night, from beat: record today's recomputation as one job (a second beat adds nothing); its id."""
+    return schedule.nightly_recompute_schedule().pk

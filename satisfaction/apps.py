@@ -9,7 +9,8 @@ class SatisfactionConfig(AppConfig):
     def ready(self) -> None:
         from complaints.services import REVISIT_LISTENERS
 
-        from . import jobs, rules  # noqa: F401  (registers this app's access rules and background jobs)
+        # Registers this app's access rules and background jobs (the invitation e-mails and their reminder).
+        from . import jobs, rules, schedule  # noqa: F401
         from .services import response_from_revisit
 
         if response_from_revisit not in REVISIT_LISTENERS:

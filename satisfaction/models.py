@@ -346,7 +346,13 @@ class Answer(models.Model):
                 name="sat_answer_importance_1_10",
             ),
         ]
-        indexes = [models.Index(fields=["item", "response"], name="sat_answer_item_idx")]
+        indexes = [
+            models.Index(fields=["item", "response"], name="sat_answer_item_idx"),
+            # The dashboard's per-item sums read a response's answers from the index alone (index-only scans).
+            models.Index(
+                fields=["response"], include=["item", "score", "importance"], name="sat_answer_response_cover_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.item}: {self.score}"

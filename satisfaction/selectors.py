@@ -8,12 +8,12 @@ formula. Every figure starts from ``responses_for_user`` and the filters are app
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.db.models import (
     Avg,
     Case,
     Count,
-    DecimalField,
     Exists,
     F,
     FloatField,
@@ -25,8 +25,9 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Cast, Coalesce, TruncMonth
+from django.db.models.functions import Cast, Coalesce, RowNumber, TruncMonth
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -37,7 +38,7 @@ from crm_site.org.access import scope_to_user_branch
 from crm_site.org.policy import can
 from customers.models import Customer, Quadrant, Tier
 
-from .models import Answer, Invitation, LoyaltyZone, Repurchase, Response, SurveyTemplate, bilingual
+from .models import Answer, Invitation, LoyaltyZone, Repurchase, Response, SurveyItem, SurveyTemplate, bilingual
 
 # --- Who reads what, and the filters ------------------------------------------------------------------------------
 
@@ -252,10 +253,39 @@ def _answers(*, user, filters: CsiFilters) -> QuerySet[Answer]:
     return Answer.objects.filter(response__in=csi_responses(user=user, filters=filters).values("pk")).order_by()
 
 
-def _answer_sums() -> dict:
-    """Σ weight × (score − 1) × 25 and Σ weight over answers (an item's weight is its SurveyItem's)."""
-    points = Sum(F("item__weight") * (F("score") - 1) * 25, output_field=DecimalField(max_digits=20, decimal_places=4))
-    return {"points": points, "weight": Sum("item__weight"), "answers": Count("pk")}
+class _OfGroup(Subquery):
+    """A scalar subquery on the GROUP BY key (an item's own columns, looked up by the grouped item_id): evaluated once
+    per result row, and not a GROUP BY key itself (as a key it would be evaluated for every answer)."""
+
+    def get_group_by_cols(self):
+        return []
+
+
+def _item_sums(*, user, filters: CsiFilters, columns: dict[str, str]) -> QuerySet:
+    """One row per item answered in the selection (one GROUP BY answer.item_id): the number of answers, Σ score, the
+    mean score and mean importance (AVG, nulls left out) and the number of importance answers, read from the answers
+    alone (the covering index on the response holds them: no join per answer), and the item's ``columns`` (name →
+    SurveyItem path), each read by a subquery once per result row rather than joined to every answer. An item's
+    weight is one number, so over its answers Σ weight × (score − 1) × 25 = weight × 25 × (Σ score − answers) and
+    Σ weight = weight × answers, exactly (``_item_points``)."""
+    item = SurveyItem.objects.filter(pk=OuterRef("item_id")).order_by()
+    return (
+        _answers(user=user, filters=filters)
+        .values("item_id")
+        .annotate(
+            answers=Count("score"),  # every answer has a score; the covering index has it, not the pk
+            score_total=Sum("score"),
+            mean_score=Avg("score", output_field=FloatField()),
+            mean_importance=Avg("importance", output_field=FloatField()),
+            importance_answers=Count("importance"),
+            **{name: _OfGroup(item.values(path)) for name, path in columns.items()},
+        )
+    )
+
+
+def _item_points(row: dict) -> tuple[Decimal, Decimal]:
+    """(Σ weight × (score − 1) × 25, Σ weight) over one item's answers, from its ``_item_sums`` row."""
+    return row["weight"] * 25 * (row["score_total"] - row["answers"]), row["weight"] * row["answers"]
 
 
 @dataclass(frozen=True)
@@ -278,36 +308,31 @@ def _bilingual(row: dict, en: str, zh: str) -> str:
 
 
 def csi_by_item(*, user, filters: CsiFilters) -> list[ItemFigure]:
-    """Per item (Answer joined to SurveyItem, one GROUP BY): CSI = Σ(weight × (score − 1) × 25) / Σ weight over its
-    answers; performance = mean score; importance = mean of the importance answers (None when nobody gave one)."""
-    rows = (
-        _answers(user=user, filters=filters)
-        .values(
-            "item_id",
-            "item__text_en",
-            "item__text_zh",
-            "item__sort_order",
-            "item__template__code",
-            "item__template__version",
-            "item__dimension__name_en",
-            "item__dimension__name_zh",
-        )
-        .annotate(
-            **_answer_sums(),
-            mean_score=Avg("score", output_field=FloatField()),
-            mean_importance=Avg("importance", output_field=FloatField()),
-            importance_answers=Count("importance"),
-        )
-        .order_by("item__template__code", "-item__template__version", "item__sort_order", "item_id")
-    )
+    """Per item (one GROUP BY, ``_item_sums``): CSI = Σ(weight × (score − 1) × 25) / Σ weight over its answers;
+    performance = mean score; importance = mean of the importance answers (None when nobody gave one). By
+    questionnaire code, newest version first, then the item's order."""
+    rows = _item_sums(
+        user=user,
+        filters=filters,
+        columns={
+            "weight": "weight",
+            "text_en": "text_en",
+            "text_zh": "text_zh",
+            "sort_order": "sort_order",
+            "template_code": "template__code",
+            "template_version": "template__version",
+            "dimension_en": "dimension__name_en",
+            "dimension_zh": "dimension__name_zh",
+        },
+    ).order_by("template_code", "-template_version", "sort_order", "item_id")
     return [
         ItemFigure(
             item_id=row["item_id"],
-            label=_bilingual(row, "item__text_en", "item__text_zh"),
-            dimension=_bilingual(row, "item__dimension__name_en", "item__dimension__name_zh"),
-            template_code=row["item__template__code"],
+            label=_bilingual(row, "text_en", "text_zh"),
+            dimension=_bilingual(row, "dimension_en", "dimension_zh"),
+            template_code=row["template_code"],
             answers=row["answers"],
-            csi=csi_value(row["points"], row["weight"]),
+            csi=csi_value(*_item_points(row)),
             performance=None if row["mean_score"] is None else float(row["mean_score"]),
             importance=None if row["mean_importance"] is None else float(row["mean_importance"]),
             importance_answers=row["importance_answers"],
@@ -317,22 +342,35 @@ def csi_by_item(*, user, filters: CsiFilters) -> list[ItemFigure]:
 
 
 def csi_by_dimension(*, user, filters: CsiFilters) -> list[CsiFigure]:
-    """Per dimension (Answer → SurveyItem → Dimension, one GROUP BY): CSI = Σ(weight × (score − 1) × 25) / Σ weight
-    over the answers to its items; ``responses`` holds the number of answers. Dimensions in their configured order."""
-    rows = (
-        _answers(user=user, filters=filters)
-        .values("item__dimension_id", "item__dimension__name_en", "item__dimension__name_zh")
-        .annotate(**_answer_sums(), order=Max("item__dimension__sort_order"))
-        .order_by("order", "item__dimension_id")
+    """Per dimension: CSI = Σ(weight × (score − 1) × 25) / Σ weight over the answers to its items, the sums of its
+    items' sums (one GROUP BY per item, ``_item_sums``; Python adds up the few item rows); ``responses`` holds the
+    number of answers. Dimensions in their configured order."""
+    rows = _item_sums(
+        user=user,
+        filters=filters,
+        columns={
+            "weight": "weight",
+            "dimension_id": "dimension_id",
+            "dimension_en": "dimension__name_en",
+            "dimension_zh": "dimension__name_zh",
+            "dimension_order": "dimension__sort_order",
+        },
     )
+    dimensions: dict[int, dict] = {}
+    for row in rows:
+        points, weight = _item_points(row)
+        total = dimensions.setdefault(row["dimension_id"], {**row, "points": 0, "weight": 0, "answers": 0})
+        total["points"] += points
+        total["weight"] += weight
+        total["answers"] += row["answers"]
     return [
         CsiFigure(
-            key=row["item__dimension_id"],
-            label=_bilingual(row, "item__dimension__name_en", "item__dimension__name_zh"),
-            responses=row["answers"],
-            csi=csi_value(row["points"], row["weight"]),
+            key=key,
+            label=_bilingual(total, "dimension_en", "dimension_zh"),
+            responses=total["answers"],
+            csi=csi_value(total["points"], total["weight"]),
         )
-        for row in rows
+        for key, total in sorted(dimensions.items(), key=lambda entry: (entry[1]["dimension_order"], entry[0]))
     ]
 
 
@@ -458,11 +496,11 @@ def loyalty_contribution(*, user, filters: CsiFilters) -> dict[str, int]:
     Loyalty = mean of the components available among: the customer's latest response's repurchase answer
     (yes 1, not sure 0.5, no 0) and its recommend answer / 10 (intent), and Customer.status (active 1, at risk
     0.5, churned 0; behaviour, always there); loyal when ≥ 0.6. Contribution is high when the customer's
-    value-matrix quadrant is high or secondary value (high current value). The latest response is a Subquery;
-    the four cells are COUNTs with FILTER in one query.
+    value-matrix quadrant is high or secondary value (high current value). The latest response (by answered_at,
+    then pk) is the first of each customer's responses in the selection by a window function (ROW_NUMBER), so
+    the selection is read once, not once per customer and figure; the four cells are COUNTs with FILTER over
+    those responses, one per customer, in one query.
     """
-    selected = csi_responses(user=user, filters=filters)
-    latest = selected.filter(customer_id=OuterRef("pk")).order_by("-answered_at", "-pk")
     repurchase = Case(
         When(repurchase=Repurchase.YES, then=Value(1.0)),
         When(repurchase=Repurchase.UNSURE, then=Value(0.5)),
@@ -471,19 +509,22 @@ def loyalty_contribution(*, user, filters: CsiFilters) -> dict[str, int]:
         output_field=FloatField(),
     )
     behaviour = Case(
-        When(status=Customer.Status.ACTIVE, then=Value(1.0)),
-        When(status=Customer.Status.AT_RISK, then=Value(0.5)),
+        When(customer__status=Customer.Status.ACTIVE, then=Value(1.0)),
+        When(customer__status=Customer.Status.AT_RISK, then=Value(0.5)),
         default=Value(0.0),
         output_field=FloatField(),
     )
-    customers = (
-        Customer.objects.filter(pk__in=selected.values("customer_id"))
+    latest = (
+        csi_responses(user=user, filters=filters)
         .annotate(
-            repurchase_value=Subquery(latest.annotate(v=repurchase).values("v")[:1], output_field=FloatField()),
-            recommend_value=Subquery(
-                latest.annotate(v=Cast("recommend", FloatField()) / Value(10.0)).values("v")[:1],
-                output_field=FloatField(),
-            ),
+            recency=Window(
+                RowNumber(), partition_by=[F("customer_id")], order_by=[F("answered_at").desc(), F("pk").desc()]
+            )
+        )
+        .filter(recency=1)
+        .annotate(
+            repurchase_value=repurchase,
+            recommend_value=Cast("recommend", FloatField()) / Value(10.0),
         )
         .annotate(
             loyalty=(Coalesce("repurchase_value", Value(0.0)) + Coalesce("recommend_value", Value(0.0)) + behaviour)
@@ -493,11 +534,10 @@ def loyalty_contribution(*, user, filters: CsiFilters) -> dict[str, int]:
                 + Case(When(recommend_value__isnull=True, then=Value(0.0)), default=Value(1.0))
             )
         )
-        .order_by()
     )
     loyal = Q(loyalty__gte=LOYAL_FROM - 1e-9)  # 0.6 exactly is loyal, whatever the float rounding
-    high = Q(quadrant__in=HIGH_CONTRIBUTION)
-    return customers.aggregate(
+    high = Q(customer__quadrant__in=HIGH_CONTRIBUTION)
+    return latest.aggregate(
         **{
             LoyaltyCell.KEEP: Count("pk", filter=loyal & high),
             LoyaltyCell.DEVELOP: Count("pk", filter=loyal & ~high),
@@ -570,27 +610,39 @@ def complaints_for_dashboard(*, user, filters: CsiFilters) -> QuerySet[Complaint
 
 
 def complaint_figures(*, user, filters: CsiFilters) -> ComplaintFigures:
-    """Over ``complaints_for_dashboard``, in four queries: COUNT GROUP BY category; COUNT GROUP BY root-cause group
-    (not recorded yet: blank); received, closed and closed within SLA (closed_at ≤ resolution_due_at) as COUNTs
-    with FILTER; and the mean score of their revisits (AVG over Revisit)."""
+    """Over ``complaints_for_dashboard``, in two queries: received, closed and closed within SLA (closed_at ≤
+    resolution_due_at) as COUNTs with FILTER GROUP BY category and root-cause group (not recorded yet: blank), which
+    Python adds up per category (most first, then by code), per root-cause group (likewise) and in all, from the few
+    grouped rows; and the mean score of their revisits (AVG over Revisit)."""
     complaints = complaints_for_dashboard(user=user, filters=filters)
     zh = (get_language() or "").startswith("zh")
-    by_category = [
-        (row["category__code"], row["category__name_zh"] if zh else row["category__name_en"], row["n"])
-        for row in complaints.values("category__code", "category__name_en", "category__name_zh")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "category__code")
-    ]
-    causes = dict(RootCauseGroup.choices)
-    by_root_cause = [
-        (row["root_cause_group"], str(causes.get(row["root_cause_group"], _("Not recorded yet"))), row["n"])
-        for row in complaints.values("root_cause_group").annotate(n=Count("pk")).order_by("-n", "root_cause_group")
-    ]
-    totals = complaints.aggregate(
-        received=Count("pk"),
-        closed=Count("pk", filter=Q(closed_at__isnull=False)),
-        within=Count("pk", filter=Q(closed_at__isnull=False, closed_at__lte=F("resolution_due_at"))),
+    rows = (
+        complaints.values("category__code", "category__name_en", "category__name_zh", "root_cause_group")
+        .annotate(
+            n=Count("pk"),
+            closed=Count("pk", filter=Q(closed_at__isnull=False)),
+            within=Count("pk", filter=Q(closed_at__isnull=False, closed_at__lte=F("resolution_due_at"))),
+        )
+        .order_by("category__code", "root_cause_group")
     )
+    per_category: dict[tuple, int] = {}  # in the order of the codes, as the database sorts them
+    per_cause: dict[str, int] = {}
+    totals = {"received": 0, "closed": 0, "within": 0}
+    for row in rows:
+        category = (row["category__code"], row["category__name_zh"] if zh else row["category__name_en"])
+        per_category[category] = per_category.get(category, 0) + row["n"]
+        per_cause[row["root_cause_group"]] = per_cause.get(row["root_cause_group"], 0) + row["n"]
+        totals["received"] += row["n"]
+        totals["closed"] += row["closed"]
+        totals["within"] += row["within"]
+    # A stable sort: categories with as many complaints stay in the order of their codes.
+    by_category = [(code, name, n) for (code, name), n in sorted(per_category.items(), key=lambda entry: -entry[1])]
+    causes = dict(RootCauseGroup.choices)
+    # The groups are RootCauseGroup values (lower-case letters) or blank: Python orders them as the database does.
+    by_root_cause = [
+        (code, str(causes.get(code, _("Not recorded yet"))), n)
+        for code, n in sorted(per_cause.items(), key=lambda entry: (-entry[1], entry[0]))
+    ]
     revisits = Revisit.objects.filter(complaint__in=complaints.values("pk")).aggregate(
         n=Count("pk"), mean=Avg("score", output_field=FloatField())
     )

@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from complaints.models import Complaint
+from crm_site.jobs.services import jobs_cancel
 from crm_site.org.access import access_of
 from crm_site.org.policy import can
 from customers.models import Customer
@@ -31,6 +32,11 @@ from .models import (
 )
 
 REVISIT_TEMPLATE_CODE = "complaint-revisit"
+
+
+def reminder_key(*, campaign_id: int, invitation_id: int = 0) -> str:
+    """The key of an invitation's one reminder (satisfaction.schedule); without an invitation, the campaign's prefix."""
+    return f"survey-reminder:{campaign_id}:" + (f"{invitation_id}" if invitation_id else "")
 
 
 class SurveyError(Exception):
@@ -295,6 +301,7 @@ def campaign_close(*, actor, campaign_id: int) -> Campaign:
     campaign.status = Campaign.Status.CLOSED
     campaign.closed_at = timezone.now()
     campaign.save(update_fields=["status", "closed_at"])
+    jobs_cancel(key_prefix=reminder_key(campaign_id=campaign.pk))  # its links no longer open
     return campaign
 
 
@@ -404,6 +411,7 @@ def response_submit(*, token: str, data: AnswerData, now=None) -> Response:
     invitation.state = Invitation.State.ANSWERED
     invitation.answered_at = response.answered_at
     invitation.save(update_fields=["state", "answered_at"])
+    jobs_cancel(keys=[reminder_key(campaign_id=campaign.pk, invitation_id=invitation.pk)])
     return response
 
 
@@ -441,6 +449,7 @@ def response_record_phone(
         invitation.state = Invitation.State.ANSWERED
         invitation.answered_at = response.answered_at
         invitation.save(update_fields=["state", "answered_at"])
+        jobs_cancel(keys=[reminder_key(campaign_id=campaign.pk, invitation_id=invitation.pk)])
     return response
 
 

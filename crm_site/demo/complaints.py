@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from complaints import services, sla
+from complaints import schedule, services, sla
 from complaints.models import Category, Complaint, CustomerResponse, Remedy, Revisit, Severity, TimelineEvent
 from complaints.workflow import Step
 from customers.models import Customer
@@ -143,9 +143,62 @@ def _plan_stage(pk: int, people: DemoPeople, *, reject_first: bool, major: bool,
         services.remedy_complete(actor=fl, remedy_id=remedy.pk)
 
 
+# The complaint on a tiny SLA (see _arm_sla_demo), found again by this product name on the next seeding.
+SLA_DEMO_PRODUCT = "SLA 演示 demo"
+SLA_DEMO_DUE_IN = timedelta(seconds=60)
+
+
 def seed(people: DemoPeople) -> int:
-    if Complaint.objects.exists():
-        return Complaint.objects.count()
+    if not Complaint.objects.exists():
+        _seed_cases(people)
+    _arm_sla_demo(people)
+    return Complaint.objects.count()
+
+
+def _arm_sla_demo(people: DemoPeople) -> None:
+    """A complaint on a tiny SLA, so that `make run` shows the schedule at work within two minutes, once each.
+
+    The branch manager handles it, so the manager's bell gets both: the reminder (to the handler) and the escalation
+    (to the branch's managers). It is past Listen (first response given), so only its resolution deadline is watched,
+    and that is set SLA_DEMO_DUE_IN from now: inside every severity's warning time, so the scan run here (as beat's
+    would) records its reminder at once, which the worker's first poll delivers; beat's scans (one a minute) then
+    find it overdue and escalate it to level 1. Each seeding (each `make run`) re-arms it with new due times, which
+    are new occasions: one new reminder and one new escalation, and never a second of either.
+    """
+    complaint = Complaint.objects.filter(product=SLA_DEMO_PRODUCT).exclude(step=Step.CLOSED).first()
+    if complaint is None:
+        fl, mgr = people.users["frontline"], people.users["manager"]
+        customer = Customer.objects.filter(branch=people.branches["BJ01"]).order_by("-code").first()
+        complaint = services.complaint_create(
+            actor=fl,
+            intake=services.Intake(
+                customer=customer,
+                channel="phone",
+                occurred_at=timezone.now(),
+                customer_words="热水器漏水,今天必须有人来。The water heater leaks; someone must come today.",
+                category=Category.objects.get(code="product_quality"),
+                product=SLA_DEMO_PRODUCT,
+            ),
+        )
+        _walk_to(complaint, Step.SHARE, people)
+        services.complaint_assign(
+            actor=mgr,
+            complaint_id=complaint.pk,
+            expected_version=Complaint.objects.get(pk=complaint.pk).version,
+            handler=mgr,
+            department=None,
+        )
+    now = timezone.now()
+    Complaint.objects.filter(pk=complaint.pk).update(
+        response_due_at=now + SLA_DEMO_DUE_IN,
+        resolution_due_at=now + SLA_DEMO_DUE_IN,
+        escalation_level=0,
+        escalated_at=None,
+    )
+    schedule.complaints_scan(now=now)
+
+
+def _seed_cases(people: DemoPeople) -> None:
     categories = {c.code: c for c in Category.objects.all()}
     fl = people.users["frontline"]
     fl2 = people.users["frontline2"]
@@ -280,4 +333,3 @@ def seed(people: DemoPeople) -> int:
                 category=categories[WORDS[i][1]],
             ),
         )
-    return Complaint.objects.count()

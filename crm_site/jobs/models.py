@@ -20,6 +20,8 @@ class Job(models.Model):
     # Unique while set: the same reminder or invitation asked for twice is one row.
     key = models.CharField(_("idempotency key"), max_length=200, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    # Not started before this (a reminder's moment); empty: as soon as possible.
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -48,6 +50,7 @@ class Job(models.Model):
                 condition=Q(state__in=["pending", "running"]),
             ),
             models.Index(fields=["kind", "-created_at"], name="jobs_kind_idx"),
+            models.Index(fields=["due_at"], name="jobs_due_idx", condition=Q(state="pending")),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(state__in=JobState.values), name="jobs_state_valid"),

@@ -8,12 +8,14 @@ transaction (a second delivery finds it done), and ``jobs_poll`` sends again wha
 
 import logging
 import socket
+import time
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 Handler = Callable[[Job], dict | None]
 RETRY_DELAY_CAP = timedelta(hours=1)
+# The outside effects (mails) of the job being run in this thread: see job_outside_effect_done.
+_OUTSIDE_EFFECTS: ContextVar[list | None] = ContextVar("job_outside_effects", default=None)
 HANDLERS: dict[str, Handler] = {}
 KIND_LABELS: dict[str, str] = {}  # what the admin's list calls each kind, in the reader's language
 
@@ -57,9 +61,16 @@ def _move(job: Job, to: str) -> None:
 
 
 def job_enqueue(
-    *, kind: str, payload: dict | None = None, actor=None, actor_id: int | None = None, key: str | None = None
+    *,
+    kind: str,
+    payload: dict | None = None,
+    actor=None,
+    actor_id: int | None = None,
+    key: str | None = None,
+    due_at=None,
 ) -> Job:
-    """Record the work, then (once committed) ask a worker for it. With a ``key``, asking twice gives one row."""
+    """Record the work, then (once committed) ask a worker for it; with ``due_at`` in the future, the poll sends
+    it when due. With a ``key``, asking twice gives one row (the first)."""
     if kind not in HANDLERS:
         raise ValueError(f"No handler for job kind {kind!r}")
     with transaction.atomic():
@@ -71,19 +82,54 @@ def job_enqueue(
         try:
             with transaction.atomic():
                 job = Job.objects.create(
-                    kind=kind, payload=payload or {}, created_by_id=actor.pk if actor else actor_id, key=key
+                    kind=kind,
+                    payload=payload or {},
+                    created_by_id=actor.pk if actor else actor_id,
+                    key=key,
+                    due_at=due_at,
                 )
         except IntegrityError:  # Another process recorded the same key a moment ago.
             existing = Job.objects.get(key=key)
             existing.dispatched = None
             return existing
         job.dispatched = None  # Known once the transaction commits (see job_dispatch).
+        if due_at is None or due_at <= timezone.now():
 
-        def dispatch() -> None:
-            job.dispatched = job_dispatch(job_id=job.pk)
+            def dispatch() -> None:
+                job.dispatched = job_dispatch(job_id=job.pk)
 
-        transaction.on_commit(dispatch)
+            transaction.on_commit(dispatch)
     return job
+
+
+def jobs_schedule(*, kind: str, rows: list[tuple[str, dict, object]]) -> int:
+    """Record many keyed jobs at once, ``rows`` of (key, payload, due_at); keys already there are left as they
+    are (one statement, however many rows; safe from two schedulers at once). Returns how many were new.
+    The poll sends each when due."""
+    if kind not in HANDLERS:
+        raise ValueError(f"No handler for job kind {kind!r}")
+    if not rows:
+        return 0
+    keys = [key for key, _payload, _due in rows]
+    before = Job.objects.filter(key__in=keys).count()
+    Job.objects.bulk_create(
+        [Job(kind=kind, key=key, payload=payload, due_at=due) for key, payload, due in rows],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    return Job.objects.filter(key__in=keys).count() - before
+
+
+def jobs_cancel(*, keys: list[str] | None = None, key_prefix: str | None = None) -> int:
+    """Cancel pending jobs (what they were about changed); in the caller's transaction. Returns how many."""
+    pending = Job.objects.filter(state=JobState.PENDING)
+    if keys is not None:
+        pending = pending.filter(key__in=keys)
+    elif key_prefix:
+        pending = pending.filter(key__startswith=key_prefix)
+    else:
+        raise ValueError("Name the keys or a key prefix to cancel")
+    return pending.update(state=JobState.CANCELLED, finished_at=timezone.now())
 
 
 def job_dispatch(*, job_id: int) -> bool:
@@ -135,6 +181,15 @@ def job_run(*, job_id: int, worker: str | None = None) -> str:
         if job is None:
             return "skipped"
         now = timezone.now()
+        if job.state == JobState.PENDING and job.due_at and job.due_at > now:
+            return "skipped"  # not yet: the poll sends it when it is due
+        if (
+            job.state == JobState.PENDING
+            and job.attempts
+            and job.claimed_at
+            and job.claimed_at > now - job_retry_delay(job.attempts)
+        ):
+            return "skipped"  # it raised a moment ago: a queued copy of its message waits for the back-off too
         if job.state == JobState.RUNNING and job.claimed_at and job.claimed_at > now - settings.JOB_STALE_AFTER:
             # Claimed a moment ago by another delivery, which is about to lock it: leave it to that one.
             return "skipped"
@@ -152,6 +207,8 @@ def job_run(*, job_id: int, worker: str | None = None) -> str:
         job.claim_token = token
         job.save(update_fields=["state", "attempts", "claimed_at", "claimed_by", "claim_token"])
     # 2. The work and "done" together: if the worker dies here, both roll back and the poll sends it again.
+    effects: list[Callable[[], None]] = []
+    watching = _OUTSIDE_EFFECTS.set(effects)
     try:
         with transaction.atomic():
             job = (
@@ -167,10 +224,58 @@ def job_run(*, job_id: int, worker: str | None = None) -> str:
             job.result = result
             job.last_error = ""
             job.save(update_fields=["state", "finished_at", "result", "last_error"])
+    except (OperationalError, InterfaceError) as exc:
+        if effects:
+            # The database went away after something left the building (a mail): record it once it is back,
+            # rather than roll back and do it again.
+            logger.warning("Job %s: database lost after its outside effect (%s); recording it again", job_id, exc)
+            return _job_record_effects(job_id=job_id, token=token, effects=effects)
+        logger.exception("Job %s (%s) failed on attempt by %s", job_id, getattr(job, "kind", "?"), worker)
+        return _job_record_failure(job_id=job_id, token=token, error=f"{exc.__class__.__name__}: {exc}")
     except Exception as exc:
         logger.exception("Job %s (%s) failed on attempt by %s", job_id, getattr(job, "kind", "?"), worker)
         return _job_record_failure(job_id=job_id, token=token, error=f"{exc.__class__.__name__}: {exc}")
+    finally:
+        _OUTSIDE_EFFECTS.reset(watching)
     return "done"
+
+
+def job_outside_effect_done(record: Callable[[], None]) -> None:
+    """Say, from a handler, that something outside the database has just happened (a mail went out), and how to
+    record it (``record`` re-applies the handler's own writes, e.g. stamping ``emailed_at``).
+
+    If the database connection is then lost before the job's transaction commits (PostgreSQL restarted, the
+    network dropped), ``job_run`` reconnects and calls ``record`` and marks the job done in a new transaction,
+    instead of rolling back and sending again. (A worker killed in that moment still repeats it: no mail server
+    takes part in our transactions. The e-mails' stable Message-ID lets the receiver tell a repeat.)"""
+    effects = _OUTSIDE_EFFECTS.get()
+    if effects is not None:
+        effects.append(record)
+
+
+def _job_record_effects(*, job_id: int, token: uuid.UUID, effects: list[Callable[[], None]]) -> str:
+    deadline = time.monotonic() + settings.JOB_RECORD_RETRY_SECONDS
+    while True:
+        try:
+            connection.close()  # the broken one; the next query opens a new connection
+            with transaction.atomic():
+                job = (
+                    Job.objects.select_for_update().filter(pk=job_id, state=JobState.RUNNING, claim_token=token).first()
+                )
+                if job is None:
+                    return "skipped"
+                for record in effects:
+                    record()
+                _move(job, JobState.DONE)
+                job.finished_at = timezone.now()
+                job.result = {"recorded_after_reconnect": True}
+                job.last_error = ""
+                job.save(update_fields=["state", "finished_at", "result", "last_error"])
+            return "done"
+        except (OperationalError, InterfaceError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 @transaction.atomic
@@ -200,7 +305,9 @@ def jobs_due(*, now) -> Q:
     - running, but claimed longer ago than the staleness (its worker died, or is still at it: see jobs_poll).
     """
     stale = now - settings.JOB_STALE_AFTER
-    due = Q(state=JobState.PENDING, attempts=0, created_at__lte=stale)
+    # Never started: lost after the staleness, or a scheduled one whose moment came (sent at once by the poll).
+    due = Q(state=JobState.PENDING, attempts=0, due_at__isnull=True, created_at__lte=stale)
+    due |= Q(state=JobState.PENDING, attempts=0, due_at__lte=now)
     attempts = 1
     while job_retry_delay(attempts) < RETRY_DELAY_CAP:
         due |= Q(state=JobState.PENDING, attempts=attempts, claimed_at__lte=now - job_retry_delay(attempts))

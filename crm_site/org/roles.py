@@ -103,6 +103,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.add_tag",
         "customers.view_classificationrun",
         *_perms("satisfaction", ("add", "change", "view"), "dimension"),
+        # The schedules (reminder scans, the nightly recompute, the digest): seen and changed in /config/.
+        *_perms(
+            "django_celery_beat",
+            ("add", "change", "view"),
+            "periodictask",
+            "intervalschedule",
+            "crontabschedule",
+        ),
     ],
 }
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     # Ours, bottom layer first.
     "crm_site.org",
     "crm_site.jobs",
+    "crm_site.notifications",
     "customers",
     "complaints",
     "satisfaction",
@@ -88,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "crm_site.navigation.navigation",
+                "crm_site.notifications.context_processors.notification_bell",
             ],
         },
     },
@@ -221,6 +224,9 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
+# The Job rows are the record of background work; task results are not kept. (Storing them also made the worker's
+# main process write to the database when it dropped an expired message, and exit when PostgreSQL had restarted.)
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -237,6 +243,10 @@ WORKER_PROBE_INTERVAL = timedelta(seconds=env.int("WORKER_PROBE_INTERVAL_SECONDS
 JOB_STALE_AFTER = timedelta(seconds=env.int("JOB_STALE_SECONDS", default=60))
 JOB_POLL_INTERVAL = timedelta(seconds=env.int("JOB_POLL_SECONDS", default=30))
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=5)
+# How long a job keeps trying to record an outside effect (a mail sent) when the database went away meanwhile.
+JOB_RECORD_RETRY_SECONDS = env.int("JOB_RECORD_RETRY_SECONDS", default=60)
+# How often beat runs the scans that find the reminders and escalations due now (SLA times are to the minute).
+SCHEDULE_SCAN_INTERVAL = timedelta(seconds=env.int("SCHEDULE_SCAN_SECONDS", default=60))
 # A probe or poll message older than its interval is dropped, not piled up while no worker runs
 # (django-celery-beat reads "expire_seconds", not Celery's "expires").
 CELERY_BEAT_SCHEDULE = {
@@ -249,6 +259,30 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm_site.jobs.tasks.poll_jobs",
         "schedule": JOB_POLL_INTERVAL.total_seconds(),
         "options": {"expire_seconds": int(JOB_POLL_INTERVAL.total_seconds())},
+    },
+    # Records one digest job per person and day (keyed, so a late or repeated run adds nothing); the poll sends them.
+    "notifications-digest": {
+        "task": "crm_site.notifications.tasks.schedule_digests",
+        "schedule": crontab(hour=env.int("NOTIFICATION_DIGEST_HOUR", default=8), minute=0),
+    },
+    # The scans record one keyed job per reminder or escalation that is due (schedule.py of complaints, customers,
+    # satisfaction): run twice, by two beats, or again after a restart, they add nothing; the poll sends the jobs.
+    **{
+        name: {
+            "task": task,
+            "schedule": SCHEDULE_SCAN_INTERVAL.total_seconds(),
+            "options": {"expire_seconds": int(SCHEDULE_SCAN_INTERVAL.total_seconds())},
+        }
+        for name, task in (
+            ("complaints-scan", "complaints.tasks.scan_complaints"),
+            ("visits-scan", "customers.tasks.scan_visits"),
+            ("survey-reminders-scan", "satisfaction.tasks.scan_reminders"),
+        )
+    },
+    # Values, tiers and at-risk flags every night at 02:30 local time (CELERY_TIMEZONE); one job per day.
+    "customers-nightly-recompute": {
+        "task": "customers.tasks.nightly_recompute",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 

@@ -162,3 +162,15 @@ def test_home_pages_lead_to_the_satisfaction_dashboard(client, admin_user, gm, m
         assert "83.3" in page and "NPS 100" in page and "/satisfaction/dashboard/" in page
     client.force_login(frontline)  # front-line staff do not read the CSI
     assert 'data-testid="home-csi"' not in client.get("/").content.decode()
+
+
+def test_the_admin_sees_and_changes_the_schedules_in_config(client, admin_user, gm):
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    client.force_login(admin_user)
+    assert client.get("/config/django_celery_beat/periodictask/").status_code == 200
+    every_minute = IntervalSchedule.objects.create(every=60, period=IntervalSchedule.SECONDS)
+    task = PeriodicTask.objects.create(name="probe", task="crm_site.tasks.send_worker_probe", interval=every_minute)
+    assert client.get(f"/config/django_celery_beat/periodictask/{task.pk}/change/").status_code == 200
+    client.force_login(gm)  # the general manager runs the business, not the servers
+    assert client.get("/config/django_celery_beat/periodictask/").status_code != 200

@@ -22,6 +22,7 @@ from django.utils import timezone
 from complaints.models import Complaint, PlanStatus, Remedy, ResolutionPlan
 from complaints.workflow import Step
 from crm_site.models import WorkerProbe
+from crm_site.notifications.models import Notification
 from crm_site.org.roles import Role
 from crm_site.services import worker_probe_answer
 from customers.models import Customer, ImportBatch
@@ -217,6 +218,14 @@ def build_world() -> World:
         data=AnswerData(scores={item.pk: 2}, overall=2),
         branch_id=branch_b.pk,
         recorded_by=u["frontline_b"],
+    )
+    # A notification for branch A's clerk about their complaint (a kind nobody registered: shown as text).
+    o["notification_a"] = Notification.objects.create(
+        recipient=u["frontline_a"],
+        kind="walk.complaint",
+        subject_type="complaint",
+        subject_id=o["complaint_a"].pk,
+        key="walk:notification_a",
     )
     # A worker answered a probe, so /healthz answers 200 (the walk checks access, not the worker; see rollback).
     probe = WorkerProbe.objects.create()

@@ -19,6 +19,7 @@ from complaints.selectors import (
     plan_get_for_user,
     remedy_get_for_user,
 )
+from crm_site.notifications.selectors import notification_get_for_user
 from crm_site.org.policy import can, rule_of
 from customers.selectors import (
     customer_360_for_user,
@@ -96,6 +97,7 @@ GATES = [
     (template_get_for_user, "survey.design", ["survey_template"], None),
     (campaign_get_for_user, "campaign.view", ["campaign_a", "campaign_company"], None),
     (response_get_for_user, "response.view", ["response_a", "response_b"], None),
+    (notification_get_for_user, "notification.view", ["notification_a"], None),
 ]
 
 

@@ -54,6 +54,7 @@ ARGUMENTS = {
         "attachment_id": "attachment_a",
     },
     "customers": {"pk": "customer_a", "contact_pk": "contact_a", "plan_pk": "visit_plan_a"},
+    "notifications": {"pk": "notification_a"},
 }
 
 
