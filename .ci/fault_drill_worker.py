@@ -1,9 +1,9 @@
-"""Test-only, for .ci/fault_drill.py; imported by the drill's workers (``celery worker -I fault_drill_worker``) and
-by its seeding step. Not part of the app.
+"""Test-only, for .ci/fault_drill.py; imported by the drill's workers (``celery worker -I fault_drill_worker``).
+Not part of the app.
 
-- registers the notification kind the drill sends (the app's own kinds need complaints, branches and staff);
-- logs one line when a worker process starts and ends each ``run_job`` delivery, with the job id and the pid, so a
-  duplicate mail can be traced to the attempt, the process and the fault that caused it.
+Logs one line when a worker process starts and ends each ``run_job`` delivery (the complaints' reminder jobs and
+the e-mail jobs alike), with the job id and the pid, so a duplicate mail can be traced to the attempt, the process
+and the fault that caused it.
 """
 
 import logging
@@ -11,28 +11,8 @@ import os
 
 from celery.signals import task_failure, task_postrun, task_prerun
 
-from crm_site.notifications.registry import KINDS, NotificationKind, register
-
-DRILL_KIND = "drill.reminder"
 RUN_JOB = "crm_site.jobs.tasks.run_job"
 logger = logging.getLogger("fault_drill")
-
-
-def _gate(*, user, pk):
-    return pk  # the drill's subjects are plain numbers: everyone may open them
-
-
-if DRILL_KIND not in KINDS:
-    register(
-        NotificationKind(
-            kind=DRILL_KIND,
-            subject_type="drill",
-            title="Fault drill reminder %(n)s",
-            url_name="complaints:detail",  # any page that takes an id
-            gate=_gate,
-            label="Fault drill reminder",
-        )
-    )
 
 
 def _job_id(args) -> object:

@@ -51,7 +51,7 @@ from customers.models import Customer, Quadrant, Tag, Tier
 from customers.phones import phone_e164
 from satisfaction.models import Answer, Campaign, Dimension, Invitation, Repurchase, SurveyItem, SurveyTemplate
 from satisfaction.models import Response as SurveyResponse
-from satisfaction.services import REVISIT_TEMPLATE_CODE
+from satisfaction.services import REVISIT_TEMPLATE_CODE, csi_summary_rebuild
 
 from . import (
     BRANCH_PREFIX,
@@ -201,6 +201,7 @@ def generate(
     survey_rng = random.Random(f"surveys-{seed}")
     made_responses, made_answers = _surveys(answers, survey_rng, branches, frontline_by_branch, now, progress)
     revisit_responses = _revisit_responses(progress)
+    csi_summary_rebuild()  # the answers were bulk-written, past _response_write: rebuild the monthly sums
     return Summary(
         branches=len(branches),
         users=User.objects.filter(username__startswith=USER_PREFIX).count(),

@@ -356,3 +356,45 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item}: {self.score}"
+
+
+class AnswerMonth(models.Model):
+    """The answers of one local month (TIME_ZONE) summed per branch, questionnaire version, segment, source,
+    complainant flag and item: what the dashboard's per-item, per-dimension and importance–performance figures read
+    for whole months instead of the answers. Written with the answers (``services._response_write``) and rebuilt from
+    them by ``manage.py rebuild_csi_summary`` (backfills, bulk writers, anything that changes answers afterwards).
+
+    ``is_complainant`` is the complainant rule as of the answer: a revisit answer, or a customer with a complaint
+    created at or before the answer. The dashboard's group filter asks whether the customer has a complaint now,
+    which a later complaint changes for all their past answers, so that filter keeps reading the answers live.
+    """
+
+    month = models.DateField(_("month"))  # the first day
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+")
+    template = models.ForeignKey(SurveyTemplate, on_delete=models.CASCADE, related_name="+")
+    tier = models.CharField(max_length=1, choices=Tier.choices, blank=True)
+    quadrant = models.CharField(max_length=20, choices=Quadrant.choices, blank=True)
+    source = models.CharField(max_length=10, choices=Response.Source.choices)
+    is_complainant = models.BooleanField()
+    item = models.ForeignKey(SurveyItem, on_delete=models.CASCADE, related_name="+")
+    answer_count = models.PositiveIntegerField(default=0)
+    score_sum = models.PositiveIntegerField(default=0)
+    # Σ weight × (score − 1) × 25 and Σ weight, as Response.weighted_points / weight_answered hold them per response
+    points_sum = models.DecimalField(max_digits=16, decimal_places=4, default=Decimal("0"))
+    weight_sum = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    importance_count = models.PositiveIntegerField(default=0)
+    importance_sum = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("answers of a month")
+        verbose_name_plural = _("answers of a month")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "branch", "template", "tier", "quadrant", "source", "is_complainant", "item"],
+                name="sat_answer_month_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["branch", "month"], name="sat_answer_month_branch_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.item_id}: {self.answers}"

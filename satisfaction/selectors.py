@@ -17,6 +17,7 @@ from django.db.models import (
     Exists,
     F,
     FloatField,
+    Func,
     Max,
     OuterRef,
     Q,
@@ -38,7 +39,17 @@ from crm_site.org.access import scope_to_user_branch
 from crm_site.org.policy import can
 from customers.models import Customer, Quadrant, Tier
 
-from .models import Answer, Invitation, LoyaltyZone, Repurchase, Response, SurveyItem, SurveyTemplate, bilingual
+from .models import (
+    Answer,
+    AnswerMonth,
+    Invitation,
+    LoyaltyZone,
+    Repurchase,
+    Response,
+    SurveyItem,
+    SurveyTemplate,
+    bilingual,
+)
 
 # --- Who reads what, and the filters ------------------------------------------------------------------------------
 
@@ -261,14 +272,84 @@ class _OfGroup(Subquery):
         return []
 
 
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _reads_summary(filters: CsiFilters) -> bool:
+    """Whether the answer figures can come from AnswerMonth (the monthly sums) rather than the answers: the period is
+    whole local months (from a first day, to a last day or to today or later in this month, as no answer is dated
+    after today), in TIME_ZONE (the summary's months), and the group is everyone (the complainants group asks about
+    the complaints a customer has now, which the summary cannot know: it keeps reading the answers)."""
+    if filters.group in (Group.COMPLAINANTS, Group.OTHERS):
+        return False
+    if timezone.get_current_timezone_name() != timezone.get_default_timezone_name():
+        return False
+    if filters.date_from and filters.date_from.day != 1:
+        return False
+    if filters.date_to and _next_month(filters.date_to) - timedelta(days=1) != filters.date_to:
+        today = timezone.localdate()
+        return filters.date_to >= today and filters.date_to.replace(day=1) == today.replace(day=1)
+    return True
+
+
+def _answer_months(*, user, filters: CsiFilters) -> QuerySet[AnswerMonth]:
+    """The AnswerMonth rows of the selection: the user's branches (as ``responses_for_user``) and the filters (as
+    ``csi_responses``) over whole months; only when ``_reads_summary``."""
+    if not can(user, "csi.view"):
+        return AnswerMonth.objects.none()
+    qs = scope_to_user_branch(AnswerMonth.objects.all(), user).order_by()
+    if filters.date_from:
+        qs = qs.filter(month__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(month__lte=filters.date_to)
+    if filters.branch_id:
+        qs = qs.filter(branch_id=filters.branch_id)
+    if filters.tier:
+        qs = qs.filter(tier=filters.tier)
+    if filters.quadrant:
+        qs = qs.filter(quadrant=filters.quadrant)
+    if filters.template_code:
+        qs = qs.filter(template__code=filters.template_code)
+    return qs
+
+
+class _Mean(Func):
+    """Σ / n as the database's AVG over integers computes it, so a mean from the summary's sums is the live one bit
+    for bit: PostgreSQL divides numeric by numeric (int8_avg), SQLite double by double; n = 0 gives NULL."""
+
+    output_field = FloatField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra_context):
+        total, count = (compiler.compile(expression) for expression in self.source_expressions)
+        cast = "(%s)::numeric" if connection.vendor == "postgresql" else "CAST(%s AS REAL)"
+        sql = f"{cast % total[0]} / NULLIF({cast % count[0]}, 0)"
+        return sql, (*total[1], *count[1])
+
+
 def _item_sums(*, user, filters: CsiFilters, columns: dict[str, str]) -> QuerySet:
     """One row per item answered in the selection (one GROUP BY answer.item_id): the number of answers, Σ score, the
     mean score and mean importance (AVG, nulls left out) and the number of importance answers, read from the answers
     alone (the covering index on the response holds them: no join per answer), and the item's ``columns`` (name →
     SurveyItem path), each read by a subquery once per result row rather than joined to every answer. An item's
     weight is one number, so over its answers Σ weight × (score − 1) × 25 = weight × 25 × (Σ score − answers) and
-    Σ weight = weight × answers, exactly (``_item_points``)."""
+    Σ weight = weight × answers, exactly (``_item_points``). For whole months (``_reads_summary``) the same row comes
+    from AnswerMonth: its Σ answers, Σ score, Σ importance and counts, the means divided as AVG divides."""
     item = SurveyItem.objects.filter(pk=OuterRef("item_id")).order_by()
+    if _reads_summary(filters):  # the same row from the monthly sums: Σ answers, Σ score, Σ importance and counts
+        return (
+            _answer_months(user=user, filters=filters)
+            .values("item_id")
+            .annotate(
+                answers=Sum("answer_count"),
+                score_total=Sum("score_sum"),
+                mean_score=_Mean(Sum("score_sum"), Sum("answer_count")),
+                mean_importance=_Mean(Sum("importance_sum"), Sum("importance_count")),
+                importance_answers=Sum("importance_count"),
+                **{name: _OfGroup(item.values(path)) for name, path in columns.items()},
+            )
+        )
     return (
         _answers(user=user, filters=filters)
         .values("item_id")

@@ -5,12 +5,28 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db import IntegrityError, connection, transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateField,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -23,6 +39,7 @@ from customers.models import Customer
 
 from .models import (
     Answer,
+    AnswerMonth,
     Campaign,
     Invitation,
     Repurchase,
@@ -344,6 +361,46 @@ class AnswerData:
     comment: str = ""
 
 
+def _answer_months_add(*, response: Response, items: dict[int, SurveyItem], data: AnswerData) -> None:
+    """Add the response's answers to its AnswerMonth rows (the dashboard's monthly sums) in the caller's transaction,
+    in three queries whatever the number of items: whether the customer is a complainant (as of the answer), one
+    INSERT of the missing rows (ON CONFLICT DO NOTHING), one UPDATE adding to each row's counters with F() (the row
+    locks queue concurrent answers of the same month; nothing is read and written back)."""
+    if not data.scores:
+        return
+    complainant = (
+        response.source == Response.Source.REVISIT
+        or Complaint.objects.filter(customer_id=response.customer_id, created_at__lte=response.answered_at).exists()
+    )
+    local = timezone.localtime(response.answered_at, timezone.get_default_timezone())
+    key = {
+        "month": local.date().replace(day=1),
+        "branch_id": response.branch_id,
+        "template_id": response.template_id,
+        "tier": response.tier,
+        "quadrant": response.quadrant,
+        "source": response.source,
+        "is_complainant": complainant,
+    }
+    AnswerMonth.objects.bulk_create([AnswerMonth(**key, item_id=pk) for pk in data.scores], ignore_conflicts=True)
+
+    def per_item(values: dict, output_field) -> Case | Value:  # the amount each item's row adds
+        whens = [When(item_id=pk, then=Value(value, output_field=output_field)) for pk, value in values.items()]
+        return Case(*whens, default=Value(0, output_field=output_field), output_field=output_field)
+
+    importances = {pk: data.importances[pk] for pk in data.scores if data.importances.get(pk) is not None}
+    decimal = DecimalField(max_digits=16, decimal_places=4)
+    AnswerMonth.objects.filter(**key, item_id__in=list(data.scores)).update(
+        answer_count=F("answer_count") + 1,
+        score_sum=F("score_sum") + per_item(data.scores, IntegerField()),
+        points_sum=F("points_sum")
+        + per_item({pk: items[pk].weight * (score - 1) * 25 for pk, score in data.scores.items()}, decimal),
+        weight_sum=F("weight_sum") + per_item({pk: items[pk].weight for pk in data.scores}, decimal),
+        importance_count=F("importance_count") + per_item(dict.fromkeys(importances, 1), IntegerField()),
+        importance_sum=F("importance_sum") + per_item(importances, IntegerField()),
+    )
+
+
 def _response_write(
     *, template: SurveyTemplate, customer: Customer, source: str, data: AnswerData, branch_id: int, **extra
 ) -> Response:
@@ -385,6 +442,7 @@ def _response_write(
         Answer(response=response, item_id=pk, score=score, importance=data.importances.get(pk))
         for pk, score in data.scores.items()
     )
+    _answer_months_add(response=response, items=items, data=data)
     return response
 
 
@@ -479,3 +537,85 @@ def invitation_opened(invitation: Invitation) -> None:
     """Note when a link was first opened (for the campaign's response funnel)."""
     if invitation.opened_at is None:
         Invitation.objects.filter(pk=invitation.pk, opened_at__isnull=True).update(opened_at=timezone.now())
+
+
+# --- The monthly answer sums the dashboard reads (AnswerMonth) -----------------------------------------------
+
+KEY_COLUMNS = {  # AnswerMonth column → the SELECT's alias
+    "month": "k_month",
+    "branch_id": "k_branch",
+    "template_id": "k_template",
+    "tier": "k_tier",
+    "quadrant": "k_quadrant",
+    "source": "k_source",
+    "is_complainant": "k_complainant",
+    "item_id": "k_item",
+}
+SUM_COLUMNS = ("answer_count", "score_sum", "points_sum", "weight_sum", "importance_count", "importance_sum")
+
+
+def _month_start(month: date) -> datetime:
+    return timezone.make_aware(datetime.combine(month, time.min), timezone.get_default_timezone())
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+@transaction.atomic
+def csi_summary_rebuild(*, months: list[date] | None = None) -> int:
+    """Delete the AnswerMonth rows of ``months`` (first days; None: all) and insert them again from the answers,
+    set-based: one DELETE and one INSERT … SELECT … GROUP BY (the SELECT built by the ORM). Months are local months
+    of TIME_ZONE, as ``_response_write`` writes them; complainant as of the answer: a revisit, or a customer with a
+    complaint created at or before the answer. Returns the number of rows inserted."""
+    answers = Answer.objects.order_by()
+    summary = AnswerMonth.objects.all()
+    if months is not None:
+        within = Q()
+        for month in months:
+            start, end = _month_start(month), _month_start(_next_month(month))
+            within |= Q(response__answered_at__gte=start, response__answered_at__lt=end)
+        answers = answers.filter(within) if months else answers.none()
+        summary = summary.filter(month__in=months)
+    complaint_before = Complaint.objects.filter(
+        customer_id=OuterRef("response__customer_id"), created_at__lte=OuterRef("response__answered_at")
+    )
+    decimal = DecimalField(max_digits=16, decimal_places=4)
+    select = (
+        answers.annotate(
+            k_month=Cast(TruncMonth("response__answered_at", tzinfo=timezone.get_default_timezone()), DateField()),
+            k_branch=F("response__branch_id"),
+            k_template=F("response__template_id"),
+            k_tier=F("response__tier"),
+            k_quadrant=F("response__quadrant"),
+            k_source=F("response__source"),
+            k_complainant=Case(
+                When(Q(response__source=Response.Source.REVISIT) | Q(Exists(complaint_before)), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            k_item=F("item_id"),
+        )
+        .values(*KEY_COLUMNS.values())
+        .annotate(
+            answer_count=Count("pk"),
+            score_sum=Sum("score"),
+            points_sum=Sum(ExpressionWrapper(F("item__weight") * (F("score") - 1) * 25, output_field=decimal)),
+            weight_sum=Sum("item__weight"),
+            importance_count=Count("importance"),
+            importance_sum=Sum("importance", default=0),
+        )
+        .order_by()
+    )
+    sql, params = select.query.sql_with_params()
+    table, qn = AnswerMonth._meta.db_table, connection.ops.quote_name
+    columns = [*KEY_COLUMNS, *SUM_COLUMNS]
+    aliases = [*KEY_COLUMNS.values(), *SUM_COLUMNS]
+    summary.delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) "  # noqa: S608 (names from the code)
+            f"SELECT {', '.join(qn(a) for a in aliases)} FROM ({sql}) AS grouped",
+            params,
+        )
+        return cursor.rowcount

@@ -29,6 +29,7 @@ from satisfaction.services import (
     campaign_close,
     campaign_create,
     campaign_send,
+    csi_summary_rebuild,
     invitation_link_token,
     response_from_revisit,
     response_record_phone,
@@ -251,6 +252,8 @@ def seed(people: DemoPeople) -> int:
     if not Campaign.objects.filter(template__code__in=templates).exists():
         _campaigns(people, templates)
     _revisit_responses()
+    # The answers were re-dated after the services wrote them (and their monthly sums): count them again by month.
+    csi_summary_rebuild()
     return Response.objects.count()
 
 
