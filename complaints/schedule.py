@@ -79,6 +79,9 @@ def _still_overdue(now: datetime, ctx: Context) -> Q:
     from the resolution deadline.)"""
     cutoff = now - ctx.gm_after
     waited = Q(escalated_at__lte=cutoff) | Q(escalated_at__isnull=True, resolution_due_at__lte=cutoff)
+    # The lateness itself is that old too: a complaint escalated days ago for a late first response, answered
+    # since, goes to the general manager only ``gm_after`` past its resolution deadline, not on the first scan.
+    waited &= Q(resolution_due_at__lte=cutoff) | Q(first_responded_at__isnull=True, response_due_at__lte=cutoff)
     # "> none" is implied by "= manager"; said as well, the database reads the small index of escalated complaints.
     escalated = Q(escalation_level__gt=EscalationLevel.NONE, escalation_level=EscalationLevel.MANAGER)
     return overdue_filter(now) & escalated & waited

@@ -8,19 +8,16 @@ unanswered, open and mailable, and then e-mails the reminder.
 
 from datetime import timedelta
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db.models import Q
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm_site.jobs.services import job_handler
 from customers.schedule import schedule_new
 
+from .jobs import email_invitation_mail
 from .models import Campaign, Invitation
-from .services import _token_for, reminder_key
+from .services import reminder_key
 
 REMIND = "satisfaction.remind_invitation"
 
@@ -73,10 +70,6 @@ def remind_invitation(job) -> dict:
     )
     if invitation is None:
         return {"emailed": 0, "reason": "answered, closed or expired"}
-    link = getattr(settings, "SITE_URL", "").rstrip("/") + reverse("survey:answer", args=[_token_for(invitation)])
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {"invitation": invitation, "link": link, "template": invitation.campaign.template}
-        subject = render_to_string("emails/survey_reminder.subject.txt", context).strip()
-        body = render_to_string("emails/survey_reminder.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.customer.email])
+    # The job's own row says it was sent; a lost connection after the send records it instead of resending.
+    email_invitation_mail(invitation, kind="survey_reminder", stamp=lambda: None)
     return {"emailed": 1}

@@ -27,12 +27,13 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, TruncMonth
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from complaints.models import Complaint
-from crm_site.jobs.services import jobs_cancel
+from crm_site.jobs.services import jobs_cancel, jobs_schedule
 from crm_site.org.access import access_of
 from crm_site.org.policy import can
 from customers.models import Customer
@@ -255,13 +256,20 @@ def campaign_create(*, actor, campaign: Campaign, picked: list[int] | None = Non
 
 
 def _token_for(invitation: Invitation) -> str:
-    message = f"survey-invitation:{invitation.pk}:{invitation.salt}".encode()
+    """The link's token: an HMAC under SECRET_KEY of the invitation's random salt (known before the row is saved,
+    so invitations are inserted in bulk with their hash)."""
+    message = f"survey-invitation:{invitation.salt}".encode()
     digest = hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_link(invitation: Invitation) -> str:
+    """The absolute link of an invitation, for the mails the app sends itself."""
+    return settings.SITE_URL.rstrip("/") + reverse("survey:answer", args=[_token_for(invitation)])
 
 
 def invitation_link_token(*, actor, invitation: Invitation) -> str:
@@ -282,31 +290,33 @@ def campaign_send(*, actor, campaign_id: int, now=None) -> int:
         raise SurveyError(_("This campaign is closed."))
     now = now or timezone.now()
     expires = now + timedelta(days=campaign.link_valid_days)
-    created = 0
     existing = set(campaign.invitations.values_list("customer_id", flat=True))
+    new = []
     for customer_id in campaign_audience(campaign).values_list("pk", flat=True).iterator():
         if customer_id in existing:
             continue
         invitation = Invitation(
-            campaign=campaign,
-            customer_id=customer_id,
-            salt=secrets.token_hex(16),
-            token_hash=secrets.token_hex(32),  # replaced below, once the id is known
-            created_at=now,
-            expires_at=expires,
+            campaign=campaign, customer_id=customer_id, salt=secrets.token_hex(16), created_at=now, expires_at=expires
         )
-        invitation.save()
         invitation.token_hash = token_hash(_token_for(invitation))
-        invitation.save(update_fields=["token_hash"])
-        created += 1
+        new.append(invitation)
+    Invitation.objects.bulk_create(new, batch_size=1000)
+    created = len(new)
     if campaign.status == Campaign.Status.DRAFT:
         campaign.status = Campaign.Status.SENT
         campaign.sent_at = now
         campaign.save(update_fields=["status", "sent_at"])
     if created:
-        from crm_site.jobs.services import job_enqueue
-
-        job_enqueue(kind="satisfaction.email_invitations", payload={"campaign": campaign.pk}, actor=actor)
+        # One mail job per invitation with an address, each sent once (satisfaction.jobs).
+        jobs_schedule(
+            kind="satisfaction.email_invitation",
+            rows=[
+                (f"satisfaction.email_invitation:{pk}", {"invitation": pk}, now)
+                for pk in campaign.invitations.filter(emailed_at__isnull=True)
+                .exclude(customer__email="")
+                .values_list("pk", flat=True)
+            ],
+        )
     return created
 
 
@@ -315,6 +325,8 @@ def campaign_close(*, actor, campaign_id: int) -> Campaign:
     campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
     if not can(actor, "campaign.send", campaign):
         raise SurveyError(_("You are not allowed to close this campaign."))
+    if campaign.status == Campaign.Status.CLOSED:
+        raise SurveyError(_("This campaign is closed."))
     campaign.status = Campaign.Status.CLOSED
     campaign.closed_at = timezone.now()
     campaign.save(update_fields=["status", "closed_at"])
@@ -412,6 +424,8 @@ def _response_write(
         raise SurveyError(_("Scores go from 1 (very dissatisfied) to 5 (very satisfied)."))
     if any(value not in range(1, 11) for value in data.importances.values()):
         raise SurveyError(_("Importance goes from 1 to 10."))
+    if set(data.importances) - set(data.scores):
+        raise SurveyError(_("Give a score to each item you rate for importance."))
     if data.overall is not None and data.overall not in range(1, 6):
         raise SurveyError(_("Scores go from 1 (very dissatisfied) to 5 (very satisfied)."))
     if data.recommend is not None and data.recommend not in range(0, 11):
@@ -481,11 +495,17 @@ def response_record_phone(
     customer = Customer.objects.get(pk=customer_id)
     if not can(actor, "response.record", customer):
         raise SurveyError(_("You are not allowed to record answers for this customer."))
-    template = SurveyTemplate.objects.get(pk=template_id, kind=SurveyTemplate.Kind.SURVEY)
+    template = SurveyTemplate.objects.filter(
+        pk=template_id, kind=SurveyTemplate.Kind.SURVEY, is_current=True, is_active=True
+    ).first()
+    if template is None:
+        raise SurveyError(_("Choose a current, active questionnaire."))
     invitation = None
     campaign = None
     if campaign_id:
-        campaign = Campaign.objects.get(pk=campaign_id, template=template)
+        campaign = Campaign.objects.filter(pk=campaign_id, template=template).first()
+        if campaign is None:
+            raise SurveyError(_("This customer has no open invitation in that campaign; record it without one."))
         invitation = (
             Invitation.objects.select_for_update()
             .filter(campaign=campaign, customer=customer, state=Invitation.State.PENDING)
@@ -519,7 +539,9 @@ def response_from_revisit(revisit) -> Response | None:
     )
     if template is None or revisit.score is None:
         return None
-    item = template.items.all()[0]
+    item = next(iter(template.items.all()), None)
+    if item is None:
+        return None
     complaint = revisit.complaint
     return _response_write(
         template=template,

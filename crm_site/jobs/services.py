@@ -313,7 +313,6 @@ def jobs_due(*, now) -> Q:
         due |= Q(state=JobState.PENDING, attempts=attempts, claimed_at__lte=now - job_retry_delay(attempts))
         attempts += 1
     due |= Q(state=JobState.PENDING, attempts__gte=attempts, claimed_at__lte=now - RETRY_DELAY_CAP)
-    due |= Q(state=JobState.PENDING, attempts__gt=0, claimed_at__isnull=True)
     due |= Q(state=JobState.RUNNING) & (Q(claimed_at__lte=stale) | Q(claimed_at__isnull=True))
     return due
 

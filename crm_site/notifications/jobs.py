@@ -9,18 +9,17 @@ commit) would lose the mail instead.
 """
 
 from datetime import date, datetime, timedelta
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from crm_site.jobs.services import job_handler, job_outside_effect_done, jobs_schedule
+from crm_site.jobs.services import job_handler, jobs_schedule
 
+from .mail import send_once, site_url
 from .models import Notification, NotificationPreference
 from .registry import render_title
 from .services import EMAIL_JOB
@@ -35,24 +34,7 @@ def _language_of(preference: NotificationPreference | None) -> str:
 
 
 def _site() -> str:
-    return settings.SITE_URL.rstrip("/")
-
-
-def _message_id(name: str) -> str:
-    """A Message-ID that is the same every time this mail is sent (make_msgid adds a time and a random number),
-    so a receiver can tell a repeat; the domain is the site's."""
-    domain = urlsplit(_site()).hostname or "localhost"
-    return f"<{name}@{domain}>"
-
-
-def _send(*, to: str, subject: str, body: str, message_id: str) -> None:
-    EmailMessage(
-        subject=subject,
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
-        headers={"Message-ID": message_id},
-    ).send()
+    return site_url()
 
 
 def _open_link(notification: Notification) -> str:
@@ -92,13 +74,11 @@ def email_notification(job) -> dict:
         }
         subject = " ".join(render_to_string("emails/notification.subject.txt", context).split())
         body = render_to_string("emails/notification.txt", context)
-    _send(to=recipient.email, subject=subject, body=body, message_id=_message_id(f"notification-{notification.pk}"))
 
     def stamp() -> None:
         Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
 
-    job_outside_effect_done(stamp)  # a lost database connection from here on records the mail, not resends it
-    stamp()
+    send_once(to=recipient.email, subject=subject, body=body, name=f"notification-{notification.pk}", stamp=stamp)
     return {"emailed": notification.pk, "language": language}
 
 
@@ -161,16 +141,11 @@ def email_digest(job) -> dict:
         }
         subject = " ".join(render_to_string("emails/notification_digest.subject.txt", context).split())
         body = render_to_string("emails/notification_digest.txt", context)
-    _send(
-        to=user.email,
-        subject=subject,
-        body=body,
-        message_id=_message_id(f"notification-digest-{user.pk}-{day.isoformat()}"),
-    )
 
     def stamp() -> None:
         NotificationPreference.objects.filter(pk=preference.pk).update(last_digest_at=until)
 
-    job_outside_effect_done(stamp)
-    stamp()
+    send_once(
+        to=user.email, subject=subject, body=body, name=f"notification-digest-{user.pk}-{day.isoformat()}", stamp=stamp
+    )
     return {"emailed": len(unread), "language": language}

@@ -270,6 +270,25 @@ def test_a_late_first_response_and_a_late_resolution_escalate_once(clock, people
     assert reload(complaint).timeline.filter(kind=TimelineEvent.Kind.ESCALATED).count() == 1
 
 
+def test_a_late_first_response_answered_since_waits_for_its_own_resolution_lateness(clock, people, branch):
+    """Escalated to the manager two days ago for a late first response, answered since: when the resolution
+    deadline passes, the general manager hears of it 24 hours (the default) after that deadline, not at once."""
+    complaint = complaint_due(people["frontline"], branch, response=START - HOUR, resolution=START + 48 * HOUR,
+                              responded=False)  # fmt: skip
+    schedule.complaints_scan()
+    run_pending()
+    assert reload(complaint).escalation_level == EscalationLevel.MANAGER
+    Complaint.objects.filter(pk=complaint.pk).update(first_responded_at=START)
+    clock.move_to(START + 49 * HOUR)  # one hour past the resolution deadline, 49 hours after the escalation
+    schedule.complaints_scan()
+    run_pending()
+    assert told("escalated_gm") == []
+    clock.move_to(START + 72 * HOUR)  # 24 hours past the resolution deadline
+    schedule.complaints_scan()
+    run_pending()
+    assert sorted(who for who, _params in told("escalated_gm")) == ["gm", "gm_b"]
+
+
 def test_an_extension_sets_the_level_back_and_its_new_deadline_escalates_anew(clock, people, branch):
     complaint_settings(escalate_to_gm_after_hours=6)
     complaint = complaint_due(people["frontline"], branch, resolution=START - HOUR)

@@ -14,7 +14,7 @@ from crm_site.jobs.models import Job
 from crm_site.jobs.services import job_run
 from crm_site.jobs.workflow import JobState
 from satisfaction import schedule, services
-from satisfaction.jobs import EMAIL_INVITATIONS
+from satisfaction.jobs import EMAIL_INVITATION
 from satisfaction.models import Invitation
 from satisfaction.services import AnswerData
 from tests.factories import CustomerFactory
@@ -39,7 +39,7 @@ def survey(time_machine, gm, branch):
     }
     campaign = make_campaign(gm, template, picked=list(customers.values()), link_valid_days=14)
     services.campaign_send(actor=gm, campaign_id=campaign.pk)
-    for job in Job.objects.filter(kind=EMAIL_INVITATIONS):
+    for job in Job.objects.filter(kind=EMAIL_INVITATION):
         job_run(job_id=job.pk)
     mail.outbox.clear()
     invitations = {i.customer.name: i for i in Invitation.objects.filter(campaign=campaign).select_related("customer")}

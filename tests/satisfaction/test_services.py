@@ -457,3 +457,44 @@ def test_a_complaint_revisit_is_a_satisfaction_answer(frontline, manager, gm, cu
     assert list(response.answers.values_list("score", flat=True)) == [4]
     # One item of weight 1 scored 4: (4 − 1) / 4 × 100 = 75.
     assert response.weighted_points / response.weight_answered == Decimal("75")
+
+
+def test_an_importance_without_a_score_is_refused_not_dropped(frontline, questionnaire, branch):
+    customer = CustomerFactory(branch=branch, account_manager=frontline)
+    first, second = items_of(questionnaire)
+    data = services.AnswerData(scores={first.pk: 4}, importances={first.pk: 9, second.pk: 7})
+    with pytest.raises(services.SurveyError, match="Give a score to each item you rate for importance"):
+        services.response_record_phone(
+            actor=frontline, customer_id=customer.pk, template_id=questionnaire.pk, data=data
+        )
+    assert not Response.objects.exists()
+
+
+def test_a_closed_campaign_cannot_be_closed_again(gm, questionnaire):
+    campaign = make_campaign(gm, questionnaire)
+    closed_at = services.campaign_close(actor=gm, campaign_id=campaign.pk).closed_at
+    with pytest.raises(services.SurveyError, match="This campaign is closed"):
+        services.campaign_close(actor=gm, campaign_id=campaign.pk)
+    campaign.refresh_from_db()
+    assert campaign.closed_at == closed_at  # the first closing time is kept
+
+
+def test_each_invitation_is_mailed_once_with_its_own_message_id(gm, questionnaire, branch, settings, mailoutbox):
+    from crm_site.jobs.models import Job
+    from crm_site.jobs.services import job_run
+
+    settings.SITE_URL = "https://crm.example.com"
+    with_mail = [CustomerFactory(branch=branch, email=f"c{i}@example.com") for i in range(2)]
+    CustomerFactory(branch=branch, email="")  # no address: no job
+    campaign = make_campaign(gm, questionnaire, branch=branch)
+    assert services.campaign_send(actor=gm, campaign_id=campaign.pk) == 3
+    job_ids = list(Job.objects.filter(kind="satisfaction.email_invitation").values_list("pk", flat=True))
+    assert len(job_ids) == 2
+    for job_id in job_ids * 2:  # each job run twice, as a redelivered message would
+        job_run(job_id=job_id)
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(c.email for c in with_mail)
+    invitations = Invitation.objects.filter(campaign=campaign, emailed_at__isnull=False)
+    assert sorted(m.extra_headers["Message-ID"] for m in mailoutbox) == sorted(
+        f"<survey_invitation-{pk}@crm.example.com>" for pk in invitations.values_list("pk", flat=True)
+    )
+    assert all("https://crm.example.com/s/" in m.body for m in mailoutbox)
