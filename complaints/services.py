@@ -591,7 +591,9 @@ def revisit_record(
         if missing:
             raise WorkflowError(_("A satisfied revisit also records: %(missing)s.") % {"missing": "; ".join(missing)})
     revisit.save()
-    for listener in REVISIT_LISTENERS:  # e.g. satisfaction: the revisit is also a survey answer
+    # Apps above this one take part here, in this transaction (REVISIT_LISTENERS): satisfaction records the revisit
+    # as a survey answer; if that fails, the revisit is not recorded either.
+    for listener in REVISIT_LISTENERS:
         listener(revisit)
     _log(
         complaint,

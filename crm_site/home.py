@@ -69,7 +69,7 @@ def admin_home_context() -> dict:
         "recent_admin_log": list(
             LogEntry.objects.select_related("user", "content_type").order_by("-action_time", "-pk")[:RECENT_ROWS]
         ),
-        "jobs": Job.objects.aggregate(
+        "jobs": Job.objects.filter(state__in=[JobState.FAILED, JobState.PENDING, JobState.RUNNING]).aggregate(
             failed=Count("pk", filter=Q(state=JobState.FAILED)),
             waiting=Count("pk", filter=Q(state__in=[JobState.PENDING, JobState.RUNNING])),
         ),

@@ -37,6 +37,7 @@ from .selectors import (
     loyalty_zones,
     questionnaire_choices,
 )
+from .views import csv_cell
 
 ZONE_COLOURS = {1: "#b02a37", 2: "#fd7e14", 3: "#adb5bd", 4: "#20c997", 5: "#198754"}
 
@@ -418,17 +419,13 @@ def dashboard(request):
 
 # --- Exports -----------------------------------------------------------------------------------------------------
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
 
 def safe_cell(value):
-    """A cell a spreadsheet will not run: text starting with = + - @ tab or CR gets a leading apostrophe; numbers
-    stay numbers; no figure is "no data", as in the table."""
+    """A cell a spreadsheet will not run (``views.csv_cell``); numbers stay numbers; no figure is "no data", as in
+    the table."""
     if value is None:
         return _("no data")
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return csv_cell(value) if isinstance(value, str) else value
 
 
 @require_GET

@@ -199,11 +199,6 @@ def pending_campaigns_for_customer(customer: Customer) -> QuerySet[Campaign]:
 RESPONSE_SORTS = {"-date": ("-answered_at", "-pk"), "date": ("answered_at", "pk")}
 
 
-def response_scope(user) -> QuerySet[Response]:
-    """Responses the user may read: the dashboard's scope (selectors.responses_for_user), one rule for both."""
-    return responses_for_user(user=user)
-
-
 def response_list_for_user(
     *,
     user,
@@ -216,7 +211,7 @@ def response_list_for_user(
     search: str = "",
     sort: str = "-date",
 ) -> QuerySet[Response]:
-    qs = response_scope(user).select_related("customer", "branch", "template", "campaign", "recorded_by")
+    qs = responses_for_user(user=user).select_related("customer", "branch", "template", "campaign", "recorded_by")
     if date_from:
         qs = qs.filter(answered_at__date__gte=date_from)
     if date_to:
@@ -239,7 +234,7 @@ def response_get_for_user(*, user, pk: int) -> Response:
     """The gate for one response: response.view (a manager: their branch's answers only); else 404."""
     answers = Answer.objects.select_related("item__dimension").order_by("item__sort_order", "item__pk")
     response = (
-        response_scope(user)
+        responses_for_user(user=user)
         .select_related("customer", "branch", "template", "campaign", "complaint", "recorded_by")
         .prefetch_related(Prefetch("answers", queryset=answers))
         .filter(pk=pk)

@@ -87,6 +87,7 @@ def segment_parts(campaign: Campaign, picked_count: int | None = None) -> list[s
 
 
 def csv_cell(value) -> str:
+    """Text a spreadsheet will not run as a formula: a cell starting with = + - @ tab or CR gets an apostrophe."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 

@@ -35,18 +35,13 @@ def notify(*, recipients, kind: str, subject_id: int, params: dict, moment: str)
     existing = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True))
     Notification.objects.bulk_create([row for row in rows if row.key not in existing], ignore_conflicts=True)
     created = list(Notification.objects.filter(key__in=set(keys) - existing))
-    wants_mail = set(
-        NotificationPreference.objects.filter(
-            user__in=[n.recipient_id for n in created], delivery=NotificationPreference.Delivery.EMAIL
-        ).values_list("user_id", flat=True)
+    # E-mail at once is the default (a person without a preference row gets it); those who chose otherwise do not.
+    no_mail = set(
+        NotificationPreference.objects.filter(user__in=[n.recipient_id for n in created])
+        .exclude(delivery=NotificationPreference.Delivery.EMAIL)
+        .values_list("user_id", flat=True)
     )
-    # Without a preference row: the default, e-mail at once (NotificationPreference.delivery's default).
-    with_row = set(
-        NotificationPreference.objects.filter(user__in=[n.recipient_id for n in created]).values_list(
-            "user_id", flat=True
-        )
-    )
-    mail = [n for n in created if n.recipient_id in wants_mail or n.recipient_id not in with_row]
+    mail = [n for n in created if n.recipient_id not in no_mail]
     jobs_schedule(
         kind=EMAIL_JOB,
         rows=[(f"{EMAIL_JOB}:{n.pk}", {"notification": n.pk}, timezone.now()) for n in mail],
