@@ -35,6 +35,9 @@ urlpatterns = [
     path("complaints/", include("complaints.urls")),
     path("satisfaction/", include("satisfaction.urls")),
     path("notifications/", include("crm_site.notifications.urls")),
+    path("reports/", include("reports.urls")),
+    path("exports/", include("crm_site.exports.urls")),
+    path("api/", include("crm_site.api.urls")),
     path("s/", include("satisfaction.public_urls")),
     path("config/", admin.site.urls),
 ]

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django_celery_results",
     "axes",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
     # Ours, bottom layer first.
     "crm_site.org",
     "crm_site.jobs",
@@ -54,6 +56,9 @@ INSTALLED_APPS = [
     "customers",
     "complaints",
     "satisfaction",
+    "reports",
+    "crm_site.exports",
+    "crm_site.api",
     "crm_site",
 ]
 
