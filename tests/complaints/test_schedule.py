@@ -402,6 +402,7 @@ def test_reopening_cancels_every_pending_job_of_the_complaint(clock, satisfy, pe
 # --- The demo ------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # seeds the whole demo
 def test_the_demo_complaint_shows_its_manager_a_reminder_and_then_an_escalation_once_each(clock):
     call_command("seed_demo", verbosity=0, force=True)
     demo = Complaint.objects.get(product="SLA 演示 demo")

@@ -11,7 +11,8 @@ from crm_site.org.roles import Role
 from customers.models import Customer
 from customers.services import customers_classify
 
-pytestmark = pytest.mark.django_db
+# Each seeds the whole demo (6–9 s): they run with the slow tests, keeping `make test` under two minutes.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def test_seed_demo_is_idempotent_and_gives_every_user_a_role():

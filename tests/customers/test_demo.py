@@ -6,7 +6,8 @@ from django.core.management import call_command
 from crm_site.org.access import can_access_branch
 from customers.models import ChurnEpisode, Customer
 
-pytestmark = pytest.mark.django_db
+# Each seeds the whole demo (6–9 s): they run with the slow tests, keeping `make test` under two minutes.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def test_every_demo_customer_has_an_account_manager_who_can_open_it():

@@ -12,7 +12,8 @@ from crm_site.org.access import role_of
 from crm_site.org.roles import Role
 from satisfaction.models import Answer, Campaign, Invitation, Response, SurveyItem, SurveyTemplate
 
-pytestmark = pytest.mark.django_db
+# Each seeds the whole demo (6–9 s): they run with the slow tests, keeping `make test` under two minutes.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 CSI_DIMENSIONS = {"product_quality", "service_attitude", "response_speed", "professionalism", "convenience"}
 
