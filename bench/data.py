@@ -49,7 +49,17 @@ from crm_site.org.models import Branch, Department, StaffProfile
 from crm_site.org.roles import Role
 from customers.models import Customer, Quadrant, Tag, Tier
 from customers.phones import phone_e164
-from satisfaction.models import Answer, Campaign, Dimension, Invitation, Repurchase, SurveyItem, SurveyTemplate
+from satisfaction.models import (
+    Answer,
+    AnswerMonth,
+    Campaign,
+    Dimension,
+    Invitation,
+    Repurchase,
+    ResponseMonth,
+    SurveyItem,
+    SurveyTemplate,
+)
 from satisfaction.models import Response as SurveyResponse
 from satisfaction.services import REVISIT_TEMPLATE_CODE, csi_summary_rebuild
 
@@ -928,6 +938,8 @@ SURVEY_MODELS = (
     Invitation,
     SurveyResponse,
     Answer,
+    AnswerMonth,  # the dashboard's monthly sums, rebuilt from the above
+    ResponseMonth,
 )
 
 

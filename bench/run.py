@@ -212,6 +212,32 @@ def dashboard_scenarios(clients: dict, users: dict) -> list[Scenario]:
     return result
 
 
+def report_rows(user, params: dict[str, str]) -> int:
+    """The complaints the statistics page's figures cover for these parameters (its period, the user's scope)."""
+    from django.utils import timezone
+
+    from reports.forms import ReportFilterForm
+    from reports.selectors import filter_choices, report_complaints
+
+    form = ReportFilterForm(params or None, choices=filter_choices(user=user))
+    return report_complaints(user=user, filters=form.filters(today=timezone.localdate(), branch_id=None)).count()
+
+
+def report_scenarios(clients: dict, users: dict) -> list[Scenario]:
+    """The complaint statistics (default last 12 months, and 24) as general and branch manager; one CSV export
+    (the Pareto); the corrective actions list."""
+    result = []
+    for label in ("gm", "manager"):
+        for name, params in (("12 months (default)", {}), ("24 months", {"period": "24"})):
+            path = "/reports/" + (f"?{urlencode(params)}" if params else "")
+            rows = report_rows(users[label], params)
+            result.append(Scenario(f"complaint statistics {name} [{label}]", path, clients[label], rows))
+    rows = report_rows(users["gm"], {})
+    result.append(Scenario("statistics export pareto.csv [gm]", "/reports/export/pareto.csv", clients["gm"], rows))
+    result.append(Scenario("corrective actions [manager]", "/reports/actions/", clients["manager"]))
+    return result
+
+
 def scenarios(q: str) -> list[Scenario]:
     from django.contrib.auth import get_user_model
     from django.db.models import Count
@@ -276,6 +302,7 @@ def scenarios(q: str) -> list[Scenario]:
         )
     result += complaint_scenarios(clients, users)
     result += dashboard_scenarios(clients, users)
+    result += report_scenarios(clients, users)
     result += schedule_scenarios()
     result.append(Scenario("healthz [anonymous]", "/healthz", anonymous))
     return result

@@ -7,7 +7,7 @@ from crm_site.org.access import access_of
 from crm_site.org.models import Branch
 from customers.phones import same_phone
 
-from .models import Category, Complaint, EscalationLevel, Severity
+from .models import Category, Channel, Complaint, EscalationLevel, Severity
 from .rules import WORKER_ROLES
 from .selectors import due_soon_filter, overdue_filter
 from .workflow import Step
@@ -37,8 +37,13 @@ class ComplaintFilter(django_filters.FilterSet):
         queryset=Branch.objects.filter(is_active=True), label=_("Branch"), empty_label=_("Any")
     )
     handler = django_filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.none(), label=_("Handler"), empty_label=_("Anyone")
+        queryset=get_user_model().objects.none(),
+        label=_("Handler"),
+        empty_label=_("Anyone"),
+        # Complaints filed on the public form or by e-mail wait in the branch's queue with no handler.
+        null_label=_("Unassigned"),
     )
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("Channel"), empty_label=_("Any"))
     due = django_filters.ChoiceFilter(
         choices=[("overdue", _("Overdue")), ("soon", _("Due soon"))],
         method="filter_due",

@@ -286,6 +286,17 @@ class NoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "data-phrase-target": "1"}),
     )
     customer_facing = forms.BooleanField(label=_("Told to the customer"), required=False)
+    send_by_email = forms.BooleanField(
+        label=_("Also send it to the customer by e-mail"),
+        required=False,
+        help_text=_("The complaint's number goes in the subject, so the customer's answer comes back to it."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("send_by_email") and not cleaned.get("customer_facing"):
+            self.add_error("send_by_email", _("Only a note told to the customer can be sent by e-mail."))
+        return cleaned
 
 
 class AttachmentForm(forms.Form):

@@ -279,9 +279,15 @@ class Complaint(models.Model):
     priority = models.CharField(_("priority"), max_length=20, choices=Priority.choices, default=Priority.NORMAL)
     step = models.CharField(_("step"), max_length=20, choices=Step.choices, default=Step.LISTEN)
     step_entered_at = models.DateTimeField(_("in this step since"), default=timezone.now)
-    # First responder (首问责任人): receives the complaint and stays its owner of record.
+    # First responder (首问责任人): receives the complaint and stays its owner of record. Empty while a complaint the
+    # customer filed (web form, e-mail) waits unassigned in the branch's queue: the first handler assigned becomes it.
     first_responder = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="complaints_received", verbose_name=_("first responder")
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints_received",
+        verbose_name=_("first responder"),
     )
     handler = models.ForeignKey(
         User,
@@ -346,7 +352,13 @@ class Complaint(models.Model):
             models.Index(fields=["first_responder", "step"], name="cmp_responder_step_idx"),
             models.Index(fields=["customer", "-created_at"], name="cmp_customer_created_idx"),
             models.Index(fields=["severity"], name="cmp_severity_idx"),
-            models.Index(fields=["-created_at"], name="cmp_created_idx"),
+            # Newest first for the lists; the included columns let the CSI dashboard's complaint figures (received,
+            # closed, within SLA per category and root cause, their revisits) read a period from the index alone.
+            models.Index(
+                fields=["-created_at"],
+                include=["id", "branch", "customer", "category", "root_cause_group", "closed_at", "resolution_due_at"],
+                name="cmp_created_cover_idx",
+            ),
             # The list's escalation filter: few complaints are escalated.
             models.Index(fields=["escalation_level"], name="cmp_escalated_idx", condition=Q(escalation_level__gt=0)),
             # The schedule's scans (complaints.schedule), every minute: open complaints by deadline, and those still
@@ -547,7 +559,10 @@ class Attachment(models.Model):
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by"))
+    # Empty: sent by the customer (the public status page, an e-mail).
+    uploaded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("uploaded by")
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
     class Meta:
@@ -583,6 +598,7 @@ class TimelineEvent(models.Model):
         ESCALATED = "escalated", _("Overdue: escalated to the branch manager")
         ESCALATED_GM = "escalated_gm", _("Still overdue: escalated to the general manager")
         REVISIT_MISSED = "revisit_missed", _("Revisit missed: the branch manager was told")
+        CUSTOMER_MESSAGE = "customer_message", _("Message from the customer")
 
     complaint = models.ForeignKey(
         Complaint, on_delete=models.PROTECT, related_name="timeline", verbose_name=_("complaint")

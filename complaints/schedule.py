@@ -116,7 +116,9 @@ def _revisit_missing(now: datetime, ctx: Context) -> Q:
 
 
 def _handler_of(complaint: Complaint) -> list:
-    return [complaint.handler or complaint.first_responder]
+    person = complaint.handler or complaint.first_responder
+    # Filed by the customer and not yet assigned: the branch's managers, who assign it.
+    return [person] if person is not None else list(managers_of_branch(complaint.branch_id))
 
 
 def _managers_of(complaint: Complaint) -> QuerySet:

@@ -24,6 +24,7 @@ from .actions import Action, NotAllowed, require
 from .models import (
     Attachment,
     Category,
+    Channel,
     Complaint,
     ComplaintSettings,
     CustomerResponse,
@@ -69,6 +70,12 @@ ALLOWED_UPLOAD_TYPES = {
     "video/mp4",
 }
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# The channels a customer uses without staff (intake: the public form and the mailbox); such a complaint has no
+# actor and waits unassigned in its branch's queue.
+SELF_SERVICE_CHANNELS = frozenset({Channel.WEB, Channel.EMAIL})
+# Called with each customer-facing note to be e-mailed, inside complaint_add_note's transaction, by the app above
+# that sends it (intake queues the mail), like REVISIT_LISTENERS below.
+EMAIL_NOTE_LISTENERS: list = []
 # Called with each new revisit inside revisit_record's transaction, by apps above this one (satisfaction makes it a
 # survey answer), so that complaints need not know them: the same layering as customers.rules.READ_REASONS.
 REVISIT_LISTENERS: list = []
@@ -222,15 +229,22 @@ class Intake:
 
 
 @transaction.atomic
-def complaint_create(*, actor, intake: Intake, files=()) -> Complaint:
-    """Register a complaint; the receiver becomes its first responder and owner of record."""
+def complaint_create(*, actor, intake: Intake, files=(), branch_id: int | None = None) -> Complaint:
+    """Register a complaint; the receiver becomes its first responder and owner of record.
+
+    With no actor the customer filed it themselves (SELF_SERVICE_CHANNELS) for ``branch_id``: it waits there
+    unassigned, with no first responder until a handler is assigned (complaint_assign)."""
     now = timezone.now()
     if intake.occurred_at > now + timedelta(minutes=5):
         raise WorkflowError(_("The complaint cannot have happened in the future."))
-    # The customer record is company-wide; the complaint belongs to the branch that received it (首问责任).
-    if not can(actor, "complaint.create"):
-        raise NotAllowed(_("Only front-line staff and managers of a branch register complaints."))
-    branch_id = access_of(actor).branch_id
+    if actor is None:
+        if intake.channel not in SELF_SERVICE_CHANNELS or branch_id is None:
+            raise NotAllowed(_("Only front-line staff and managers of a branch register complaints."))
+    else:
+        # The customer record is company-wide; the complaint belongs to the branch that received it (首问责任).
+        if not can(actor, "complaint.create"):
+            raise NotAllowed(_("Only front-line staff and managers of a branch register complaints."))
+        branch_id = access_of(actor).branch_id
     response_due, resolution_due = sla.due_times(branch_id=branch_id, severity=intake.severity, start=now)
     window = ComplaintSettings.current().repeat_window_days
     earlier = (
@@ -258,7 +272,7 @@ def complaint_create(*, actor, intake: Intake, files=()) -> Complaint:
         repeat_of=earlier,
         created_at=now,
     )
-    _log(complaint, Kind.CREATED, actor, to_step=Step.LISTEN)
+    _log(complaint, Kind.CREATED, actor, to_step=Step.LISTEN, data={"by_customer": True} if actor is None else None)
     if earlier is not None:
         _log(complaint, Kind.REPEAT, actor, data={"number": earlier.number})
     for f in files:
@@ -289,22 +303,28 @@ def complaint_create_with_new_customer(*, actor, intake: Intake, new_customer: N
     return complaint_create(actor=actor, intake=intake, files=files)
 
 
-def _attach(complaint: Complaint, uploaded, actor) -> Attachment:
+def upload_check(uploaded, allowed_types=ALLOWED_UPLOAD_TYPES) -> str:
+    """The file's type read from its content (its name proves nothing); WorkflowError when too large or not allowed."""
     if uploaded.size > MAX_UPLOAD_BYTES:
         raise WorkflowError(_("“%(name)s” is larger than 10 MB.") % {"name": uploaded.name})
     head = uploaded.read(8192)
     uploaded.seek(0)
     kind = filetype.guess(head)
-    if kind is None or kind.mime not in ALLOWED_UPLOAD_TYPES:
+    if kind is None or kind.mime not in allowed_types:
         raise WorkflowError(
             _("“%(name)s” is not an accepted file type (photos, PDF, Word, Excel, audio or video).")
             % {"name": uploaded.name}
         )
+    return kind.mime
+
+
+def _attach(complaint: Complaint, uploaded, actor) -> Attachment:
+    mime = upload_check(uploaded)
     attachment = Attachment.objects.create(
         complaint=complaint,
         file=uploaded,
         original_name=uploaded.name[:200],
-        content_type=kind.mime,
+        content_type=mime,
         size=uploaded.size,
         uploaded_by=actor,
     )
@@ -398,25 +418,61 @@ def complaint_assign(
     if handler is not None and not can(handler, "complaint.work", complaint):
         raise WorkflowError(_("The handler must be front-line staff or a manager of the complaint's branch."))
     complaint.handler, complaint.department = handler, department
+    fields = ["handler", "department"]
+    if complaint.first_responder_id is None and handler is not None:
+        # Filed by the customer: whoever first takes it on answers to the customer (首问责任).
+        complaint.first_responder = handler
+        fields.append("first_responder")
     names = ", ".join(str(x) for x in (handler and (handler.get_full_name() or handler.username), department) if x)
     _log(complaint, Kind.ASSIGNED, actor, names)
-    _save(complaint, ["handler", "department"])
+    _save(complaint, fields)
     return complaint
 
 
 @transaction.atomic
-def complaint_add_note(*, actor, complaint_id: int, text: str, customer_facing: bool = False) -> TimelineEvent:
+def complaint_add_note(
+    *, actor, complaint_id: int, text: str, customer_facing: bool = False, send_by_email: bool = False
+) -> TimelineEvent:
+    """A note on the timeline; a customer-facing one shows on the customer's status page and, with
+    ``send_by_email``, is also mailed to the customer (EMAIL_NOTE_LISTENERS), the complaint's number in the subject."""
     complaint = _lock(complaint_id)
     require(actor, Action.NOTE, complaint)
     if not text.strip():
         raise WorkflowError(_("A note cannot be empty."))
-    event = _log(complaint, Kind.NOTE, actor, text.strip(), internal=not customer_facing)
+    if send_by_email:
+        if not customer_facing:
+            raise WorkflowError(_("Only a note told to the customer can be sent by e-mail."))
+        if not complaint.customer.email:
+            raise WorkflowError(_("The customer has no e-mail address to send the note to."))
+        if not EMAIL_NOTE_LISTENERS:
+            raise WorkflowError(_("Sending notes by e-mail is not set up."))
+    data = {"send_by_email": True} if send_by_email else None
+    event = _log(complaint, Kind.NOTE, actor, text.strip(), internal=not customer_facing, data=data)
+    for listener in EMAIL_NOTE_LISTENERS if send_by_email else ():
+        listener(event)
     fields: list[str] = []
     if customer_facing and complaint.first_responded_at is None:
         complaint.first_responded_at = timezone.now()
         fields.append("first_responded_at")
         _cancel_scheduled(complaint.pk, Occasion.RESPONSE_SOON)
     _save(complaint, fields)
+    return event
+
+
+@transaction.atomic
+def complaint_customer_message(
+    *, complaint_id: int, text: str, files=(), channel: str = Channel.WEB, data: dict | None = None
+) -> TimelineEvent:
+    """The customer wrote (on the status page, or an e-mail answering the complaint): on the timeline, customer-
+    facing, with any photos as attachments; no staff member acted. A closed complaint still records it."""
+    complaint = _lock(complaint_id)
+    if not text.strip() and not files:
+        raise WorkflowError(_("Write a message or add a photo."))
+    details = {"channel": channel, "files": len(files), **(data or {})}
+    event = _log(complaint, Kind.CUSTOMER_MESSAGE, None, text.strip(), internal=False, data=details)
+    for f in files:
+        _attach(complaint, f, None)
+    _save(complaint, [])
     return event
 
 

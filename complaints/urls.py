@@ -6,6 +6,7 @@ app_name = "complaints"
 
 urlpatterns = [
     path("", views.complaint_list, name="list"),
+    path("export.<str:fmt>", views.complaint_export, name="export"),
     path("new/", views.complaint_create, name="create"),
     path("new/customers/", views.customer_search, name="customer_search"),
     path("approvals/", views.approval_queue, name="approvals"),

@@ -7,11 +7,15 @@ from django.db.models import Case, IntegerField, Value, When
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from crm_site.exports.lists import Column, ListExport, Selection, list_export
 from crm_site.org.access import access_of
 from crm_site.org.policy import allowed
+from crm_site.org.templatetags.org_tags import person
 from crm_site.org.throttle import LOOKUP_MIN_LENGTH, throttle_lookups
+from customers.masking import phone_for
 
 from . import services
 from .actions import Action, allowed_actions
@@ -53,9 +57,15 @@ from .workflow import SIX_STEPS, StaleForm, Step, WorkflowError, missing_for_ste
 PAGE_SIZE = 25
 
 
-@allowed("complaint.list")
-def complaint_list(request):
-    qs = annotate_due_flags(annotate_repeat_flag(complaint_list_for_user(user=request.user))).annotate(
+def _complaint_sort(query) -> str:
+    sort = query.get("sort", "-created_at")
+    return sort if sort in dict(SORTS) else "-created_at"
+
+
+def complaint_selection(user, query) -> Selection:
+    """The complaints the list shows for this querystring (the page and its export); a filter not understood is
+    ignored, as the page says."""
+    qs = annotate_due_flags(annotate_repeat_flag(complaint_list_for_user(user=user))).annotate(
         severity_rank=Case(
             When(severity=Severity.MAJOR, then=Value(3)),
             When(severity=Severity.IMPORTANT, then=Value(2)),
@@ -63,14 +73,60 @@ def complaint_list(request):
             output_field=IntegerField(),
         )
     )
-    params = request.GET.copy()
+    params = query.copy()
     if "step" not in params and not params.get("q"):
         params["step"] = "open"  # The default view is the work queue.
-    filterset = ComplaintFilter(params, queryset=qs, user=request.user)
-    sort = request.GET.get("sort", "-created_at")
-    if sort not in dict(SORTS):
-        sort = "-created_at"
-    page = Paginator(filterset.qs.order_by(sort, "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    filterset = ComplaintFilter(params, queryset=qs, user=user)
+    rows = filterset.qs.order_by(_complaint_sort(query), "-pk")
+    return Selection(rows=rows, filters_ignored=bool(filterset.errors), form=filterset)
+
+
+def _due_state(c) -> str:
+    if not c.is_open:
+        return ""
+    if c.overdue:
+        return _("No response yet") if c.is_response_overdue else _("Overdue")
+    return _("Due soon") if c.due_soon else ""
+
+
+COMPLAINT_EXPORT = ListExport(
+    kind="complaints",
+    title=_lazy("Complaints"),
+    path="complaints.views.COMPLAINT_EXPORT",
+    select=complaint_selection,
+    columns=[
+        Column(_lazy("Number"), lambda user, c: c.number),
+        Column(_lazy("Received"), lambda user, c: c.created_at),
+        Column(_lazy("Customer code"), lambda user, c: c.customer.code),
+        Column(_lazy("Customer"), lambda user, c: c.customer.name),
+        Column(_lazy("Phone"), lambda user, c: phone_for(user, c.customer, c.customer.phone)),
+        Column(_lazy("Branch"), lambda user, c: c.branch.name),
+        Column(_lazy("Channel"), lambda user, c: c.get_channel_display()),
+        Column(_lazy("Category"), lambda user, c: str(c.category)),
+        Column(_lazy("Severity"), lambda user, c: c.get_severity_display()),
+        Column(_lazy("Priority"), lambda user, c: c.get_priority_display()),
+        Column(_lazy("Step"), lambda user, c: c.get_step_display()),
+        Column(_lazy("Handler"), lambda user, c: person(c.handler) if c.handler_id else ""),
+        Column(_lazy("Department"), lambda user, c: str(c.department) if c.department_id else ""),
+        Column(_lazy("When it happened"), lambda user, c: c.occurred_at),
+        Column(_lazy("First response due"), lambda user, c: c.response_due_at),
+        Column(_lazy("Resolution due"), lambda user, c: c.resolution_due_at),
+        Column(_lazy("Due"), lambda user, c: _due_state(c)),
+        Column(_lazy("Escalation"), lambda user, c: c.get_escalation_level_display() if c.escalation_level else ""),
+        Column(_lazy("Closed at"), lambda user, c: c.closed_at),
+        Column(_lazy("Product / order"), lambda user, c: c.product),
+        Column(_lazy("Where"), lambda user, c: c.location),
+        Column(_lazy("In the customer's own words"), lambda user, c: c.customer_words),
+        Column(_lazy("What the customer asks for"), lambda user, c: c.customer_request),
+    ],
+)
+
+
+@allowed("complaint.list")
+def complaint_list(request):
+    selection = complaint_selection(request.user, request.GET)
+    filterset, sort = selection.form, _complaint_sort(request.GET)
+    page = Paginator(selection.rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "complaints/complaint_list.html",
@@ -82,6 +138,12 @@ def complaint_list(request):
             "show_branch": access_of(request.user).company_wide,
         },
     )
+
+
+@require_GET
+@allowed("complaint.list")
+def complaint_export(request, fmt: str):
+    return list_export(request, spec=COMPLAINT_EXPORT, fmt=fmt)
 
 
 @allowed("complaint.create")
@@ -468,6 +530,7 @@ def note_add(request, complaint):
             complaint_id=pk,
             text=form.cleaned_data["text"],
             customer_facing=form.cleaned_data["customer_facing"],
+            send_by_email=form.cleaned_data["send_by_email"],
         ),
         _("Note added."),
     )

@@ -13,6 +13,7 @@ from complaints.selectors import complaint_list_for_user, complaint_queue_counts
 from complaints.sla import DEFAULT_LIMITS
 from customers.models import ClassificationRun, Quadrant, QuadrantPolicy, ValueMatrixSettings
 from customers.selectors import customer_list_for_user
+from intake.selectors import unread_mails
 from satisfaction.selectors import CsiFilters, csi_summary
 
 from .jobs.models import Job
@@ -73,6 +74,8 @@ def admin_home_context() -> dict:
             failed=Count("pk", filter=Q(state=JobState.FAILED)),
             waiting=Count("pk", filter=Q(state__in=[JobState.PENDING, JobState.RUNNING])),
         ),
+        # Mails the intake could not read are kept for an admin: the home page says when some wait.
+        "mails_to_review": unread_mails().count(),
     }
 
 

@@ -34,6 +34,7 @@ NAV_ITEMS = [
     NavItem(_("Retention"), "customers:retention", "graph-down"),
     NavItem(_("Satisfaction"), "satisfaction:campaign_list", "emoji-smile"),
     NavItem(_("CSI"), "satisfaction:dashboard", "speedometer2"),
+    NavItem(_("Complaint statistics"), "reports:statistics", "bar-chart-line"),
     NavItem(_("Configuration"), "admin:index", "gear", perm="config.use"),
 ]
 

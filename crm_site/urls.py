@@ -39,5 +39,7 @@ urlpatterns = [
     path("exports/", include("crm_site.exports.urls")),
     path("api/", include("crm_site.api.urls")),
     path("s/", include("satisfaction.public_urls")),
+    path("c/", include("intake.public_urls")),
+    path("intake/", include("intake.urls")),
     path("config/", admin.site.urls),
 ]

@@ -98,6 +98,8 @@ class Customer(models.Model):
     churned_on = models.DateField(_("churned on"), null=True, blank=True)
     at_risk_reason = models.CharField(_("why at risk"), max_length=20, choices=AtRiskReason.choices, blank=True)
     source = models.CharField(_("source"), max_length=100, blank=True)
+    # Created from what a visitor typed on the public complaint form or in an e-mail: nobody has checked who they are.
+    unverified = models.BooleanField(_("unverified"), default=False)
     possible_duplicate_of = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,

@@ -158,6 +158,44 @@ def customer_create(
 
 
 @transaction.atomic
+def customer_match_or_create_unverified(
+    *, name: str, phone: str = "", email: str = "", branch_id: int, source: str
+) -> tuple[Customer, bool]:
+    """The customer who wrote in themselves (the public complaint form, an e-mail), with no staff member acting:
+    the oldest record with this phone (in any format), else with this e-mail address; else a new record marked
+    unverified, with no account manager, for staff to check. Returns (customer, created)."""
+    number, email = phone_e164(phone), email.strip()
+    if not number and not email:
+        raise CustomerError(_("Give a phone number or an e-mail address so that we can answer you."))
+    if not name.strip():
+        raise CustomerError(_("The customer needs a name."))
+    found = None
+    if number:
+        found = Customer.objects.filter(phone_e164=number).order_by("pk").first()
+    if found is None and email:
+        found = Customer.objects.filter(email__iexact=email).order_by("pk").first()
+    if found is not None:
+        return found, False
+    phone = normalise_phone(phone)
+    duplicates = list(customer_duplicates(phone=phone, name=name)[:1])
+    customer = Customer.objects.create(
+        code=uuid.uuid4().hex[:20],
+        name=name.strip()[:200],
+        phone=phone[:30],
+        phone_e164=number[:30],
+        email=email[:254],
+        branch_id=branch_id,
+        source=source.strip()[:100],
+        unverified=True,
+        possible_duplicate_of=duplicates[0] if duplicates else None,
+    )
+    customer.code = f"N{customer.pk:07d}"
+    customer.save(update_fields=["code"])
+    _log(customer.pk, Kind.CREATED, None, to_value=customer.code, note=source.strip())
+    return customer, True
+
+
+@transaction.atomic
 def customer_update(*, actor, customer_id: int, tags=None, **changes) -> Customer:
     """Change the record's details; the history lists the fields that changed."""
     unknown = set(changes) - set(EDITABLE_FIELDS)

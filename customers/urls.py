@@ -6,6 +6,7 @@ app_name = "customers"
 
 urlpatterns = [
     path("", views.customer_list, name="list"),
+    path("export.<str:fmt>", views.customer_export, name="export"),
     path("new/", views.customer_create, name="create"),
     path("new/duplicates/", views.duplicate_check, name="duplicate_check"),
     path("<id:pk>/", views.customer_detail, name="detail"),
@@ -18,6 +19,7 @@ urlpatterns = [
     path("<id:pk>/visit-plan/", views.visit_plan_edit, name="visit_plan"),
     path("<id:pk>/visit-plan/stop/", views.visit_plan_stop, name="visit_plan_stop"),
     path("visits/", views.visits, name="visits"),
+    path("visits/export.<str:fmt>", views.visit_export, name="visit_export"),
     path("visits/<id:plan_pk>/record/", views.visit_record, name="visit_record"),
     path("transfer/", views.transfer, name="transfer"),
     path("transactions/import/", views.import_upload, name="import"),

@@ -16,11 +16,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from crm_site.exports.lists import Column, ListExport, Selection, list_export
 from crm_site.org.access import access_of
 from crm_site.org.forms_fields import parse_id
 from crm_site.org.policy import allowed, can
+from crm_site.org.templatetags.org_tags import person
 from crm_site.org.throttle import throttle_lookups
 
 from . import services
@@ -39,6 +42,7 @@ from .forms import (
     VisitRecordForm,
 )
 from .imports import ImportFileError, read_rows
+from .masking import phone_for
 from .models import Contact, Customer, ImportBatch, Quadrant, Tag, VisitPlan
 from .selectors import (
     branches_for_user,
@@ -73,17 +77,49 @@ def _back(request, customer: Customer):
     return redirect("customers:detail", pk=customer.pk)
 
 
+def _customer_sort(query) -> str:
+    sort = query.get("sort", "name")
+    return sort if sort in SORTS else "name"
+
+
+def customer_selection(user, query) -> Selection:
+    """The customers the list shows for this querystring (the page and its export); a filter not understood is
+    ignored, as the page says."""
+    branches = branches_for_user(user=user)
+    qs = customer_list_for_user(user=user).prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+    filterset = CustomerFilter(query, queryset=qs, user=user, branches=branches)
+    rows = filterset.qs.order_by(SORTS[_customer_sort(query)], "pk")
+    return Selection(rows=rows, filters_ignored=bool(filterset.errors), form=filterset)
+
+
+CUSTOMER_EXPORT = ListExport(
+    kind="customers",
+    title=_lazy("Customers"),
+    path="customers.views.CUSTOMER_EXPORT",
+    select=customer_selection,
+    columns=[
+        Column(_lazy("Code"), lambda user, c: c.code),
+        Column(_lazy("Name"), lambda user, c: c.name),
+        Column(_lazy("Company"), lambda user, c: c.company_name),
+        Column(_lazy("Phone"), lambda user, c: phone_for(user, c, c.phone)),
+        Column(_lazy("Type"), lambda user, c: c.get_kind_display()),
+        Column(_lazy("Branch"), lambda user, c: c.branch.name),
+        Column(_lazy("Account manager"), lambda user, c: person(c.account_manager) if c.account_manager_id else ""),
+        Column(_lazy("Value quadrant"), lambda user, c: c.get_quadrant_display()),
+        Column(_lazy("Tier"), lambda user, c: c.get_tier_display()),
+        Column(_lazy("Current value"), lambda user, c: c.current_value),
+        Column(_lazy("Status"), lambda user, c: c.get_status_display()),
+        Column(_lazy("Tags"), lambda user, c: ", ".join(t.name for t in c.tags.all())),
+        Column(_lazy("Created at"), lambda user, c: c.created_at),
+    ],
+)
+
+
 @allowed("customer.list")
 def customer_list(request):
-    branches = branches_for_user(user=request.user)
-    qs = customer_list_for_user(user=request.user).prefetch_related(
-        Prefetch("tags", queryset=Tag.objects.order_by("name"))
-    )
-    filterset = CustomerFilter(request.GET, queryset=qs, user=request.user, branches=branches)
-    sort = request.GET.get("sort", "name")
-    if sort not in SORTS:
-        sort = "name"
-    page = Paginator(filterset.qs.order_by(SORTS[sort], "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    selection = customer_selection(request.user, request.GET)
+    filterset, sort = selection.form, _customer_sort(request.GET)
+    page = Paginator(selection.rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "customers/customer_list.html",
@@ -98,6 +134,12 @@ def customer_list(request):
             "can_transfer": can(request.user, "customer.transfer"),
         },
     )
+
+
+@require_GET
+@allowed("customer.list")
+def customer_export(request, fmt: str):
+    return list_export(request, spec=CUSTOMER_EXPORT, fmt=fmt)
 
 
 @allowed("customer.create")
@@ -334,6 +376,34 @@ def visit_record(request, plan):
     return render(request, "customers/visit_record_form.html", {"form": form, "plan": plan, "customer": customer})
 
 
+def visit_selection(user, query) -> Selection:
+    """The visits the page shows, overdue and upcoming together, for the export (the page has no filters)."""
+    overview = visit_overview_for_user(user=user)
+    return Selection(rows=(overview["overdue"] | overview["upcoming"]).order_by("next_due", "pk"))
+
+
+VISIT_EXPORT = ListExport(
+    kind="visits",
+    title=_lazy("Visits"),
+    path="customers.views.VISIT_EXPORT",
+    select=visit_selection,
+    columns=[
+        Column(_lazy("Due"), lambda user, p: p.next_due),
+        Column(_lazy("Overdue"), lambda user, p: _("Overdue") if p.next_due < timezone.localdate() else _("Due soon")),
+        Column(_lazy("Customer code"), lambda user, p: p.customer.code),
+        Column(_lazy("Customer"), lambda user, p: p.customer.name),
+        Column(_lazy("Phone"), lambda user, p: phone_for(user, p.customer, p.customer.phone)),
+        Column(_lazy("Branch"), lambda user, p: p.customer.branch.name),
+        Column(_lazy("Tier"), lambda user, p: p.customer.get_tier_display()),
+        Column(_lazy("Channel"), lambda user, p: p.get_channel_display()),
+        Column(_lazy("Owner"), lambda user, p: person(p.owner)),
+        Column(_lazy("Every (days)"), lambda user, p: p.every_days),
+        Column(_lazy("Purpose"), lambda user, p: p.purpose),
+        Column(_lazy("Last visited"), lambda user, p: p.last_visited_on),
+    ],
+)
+
+
 @allowed("visit.list")
 def visits(request):
     """Overdue and upcoming visits: one's own for front-line staff, the branch's for managers."""
@@ -351,6 +421,12 @@ def visits(request):
             "overdue_count": overdue.paginator.count,
         },
     )
+
+
+@require_GET
+@allowed("visit.list")
+def visit_export(request, fmt: str):
+    return list_export(request, spec=VISIT_EXPORT, fmt=fmt)
 
 
 @allowed("customer.transfer")

@@ -6,17 +6,16 @@ asks for it: the page asks for all of them (a fixed number of queries whatever t
 its own table.
 """
 
-import csv
-import io
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from crm_site.exports import tables
 from crm_site.org.access import access_of
 from crm_site.org.policy import allowed
 from customers.selectors import branches_for_user
@@ -28,7 +27,7 @@ from .selectors import (
     complaint_figures,
     csi_by,
     csi_by_dimension,
-    csi_by_item,
+    csi_items_and_dimensions,
     csi_summary,
     ipa_from_items,
     ipa_labels,
@@ -37,7 +36,6 @@ from .selectors import (
     loyalty_zones,
     questionnaire_choices,
 )
-from .views import csv_cell
 
 ZONE_COLOURS = {1: "#b02a37", 2: "#fd7e14", 3: "#adb5bd", 4: "#20c997", 5: "#198754"}
 
@@ -92,8 +90,12 @@ class Dashboard:
         return csi_summary(user=self.user, filters=self.previous)
 
     @cached_property
+    def items_and_dimensions(self):
+        return csi_items_and_dimensions(user=self.user, filters=self.current)  # one query for both
+
+    @cached_property
     def dimensions(self):
-        return csi_by_dimension(user=self.user, filters=self.current)
+        return self.items_and_dimensions[1]
 
     @cached_property
     def previous_dimensions(self):
@@ -109,7 +111,7 @@ class Dashboard:
 
     @cached_property
     def items(self):
-        return csi_by_item(user=self.user, filters=self.current)
+        return self.items_and_dimensions[0]
 
     @cached_property
     def ipa(self):
@@ -421,38 +423,25 @@ def dashboard(request):
 
 
 def safe_cell(value):
-    """A cell a spreadsheet will not run (``views.csv_cell``); numbers stay numbers; no figure is "no data", as in
-    the table."""
+    """A cell a spreadsheet will not run (``exports.tables.safe_cell``); numbers stay numbers; no figure is "no
+    data", as in the table."""
     if value is None:
         return _("no data")
-    return csv_cell(value) if isinstance(value, str) else value
+    return tables.safe_cell(value)
 
 
 @require_GET
 @allowed("csi.view")
 def dashboard_export(request, table: str, fmt: str):
-    if table not in TABLES or fmt not in ("csv", "xlsx"):
+    if table not in TABLES or fmt not in tables.FORMATS:
         raise Http404
     _form, board = _dashboard_for(request)
     data = board.table(table)
-    rows = [[safe_cell(str(c)) for c in data.columns], *[[safe_cell(v) for v in row] for row in data.rows]]
-    filename = f"{table}-{board.current.date_from:%Y%m%d}-{board.current.date_to:%Y%m%d}.{fmt}"
-    if fmt == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(rows)
-        response = HttpResponse(("\ufeff" + buffer.getvalue()).encode(), content_type="text/csv; charset=utf-8")
-    else:
-        import openpyxl
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-        book = openpyxl.Workbook(write_only=True)
-        sheet = book.create_sheet(title=table[:31])
-        for row in rows:
-            sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
-        out = io.BytesIO()
-        book.save(out)
-        response = HttpResponse(
-            out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return tables.table_response(
+        request,
+        kind=f"csi_{table}",
+        filename=f"{table}-{board.current.date_from:%Y%m%d}-{board.current.date_to:%Y%m%d}",
+        columns=[str(c) for c in data.columns],
+        rows=[[safe_cell(v) for v in row] for row in data.rows],
+        fmt=fmt,
+    )

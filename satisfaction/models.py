@@ -318,7 +318,13 @@ class Response(models.Model):
             models.Index(fields=["answered_at"], name="sat_response_time_idx"),
             models.Index(fields=["branch", "answered_at"], name="sat_response_branch_idx"),
             models.Index(fields=["template", "answered_at"], name="sat_response_template_idx"),
-            models.Index(fields=["customer", "-answered_at"], name="sat_response_customer_idx"),
+            # A customer's responses, newest first; the dashboard's loyalty grid reads each customer's latest response
+            # in a period from it alone, already in the window's order (no sort).
+            models.Index(
+                fields=["customer", "-answered_at", "-id"],
+                include=["repurchase", "recommend", "branch"],
+                name="sat_response_latest_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -397,4 +403,47 @@ class AnswerMonth(models.Model):
         indexes = [models.Index(fields=["branch", "month"], name="sat_answer_month_branch_idx")]
 
     def __str__(self) -> str:
-        return f"{self.month:%Y-%m} {self.item_id}: {self.answers}"
+        return f"{self.month:%Y-%m} {self.item_id}: {self.answer_count}"
+
+
+class ResponseMonth(models.Model):
+    """The responses of one local month (TIME_ZONE) summed per branch, questionnaire version, segment, source and
+    complainant flag (AnswerMonth's key without the item): what the dashboard's response-level figures (CSI and NPS
+    in all, per branch, tier, quadrant, questionnaire and month, and the loyalty zones) read for whole months instead
+    of the responses. Written with each response (``services._response_write``) and rebuilt with AnswerMonth by
+    ``manage.py rebuild_csi_summary``; ``is_complainant`` as there."""
+
+    month = models.DateField(_("month"))  # the first day
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+")
+    template = models.ForeignKey(SurveyTemplate, on_delete=models.CASCADE, related_name="+")
+    tier = models.CharField(max_length=1, choices=Tier.choices, blank=True)
+    quadrant = models.CharField(max_length=20, choices=Quadrant.choices, blank=True)
+    source = models.CharField(max_length=10, choices=Response.Source.choices)
+    is_complainant = models.BooleanField()
+    response_count = models.PositiveIntegerField(default=0)
+    # Σ Response.weighted_points and Σ Response.weight_answered
+    points_sum = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal("0"))
+    weight_sum = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    recommend_count = models.PositiveIntegerField(default=0)  # answered "would you recommend us"
+    promoter_count = models.PositiveIntegerField(default=0)  # recommend 9–10
+    detractor_count = models.PositiveIntegerField(default=0)  # recommend 0–6
+    # Responses per overall score (loyalty zone): 1 terrorist … 5 apostle
+    overall_1 = models.PositiveIntegerField(default=0)
+    overall_2 = models.PositiveIntegerField(default=0)
+    overall_3 = models.PositiveIntegerField(default=0)
+    overall_4 = models.PositiveIntegerField(default=0)
+    overall_5 = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("responses of a month")
+        verbose_name_plural = _("responses of a month")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "branch", "template", "tier", "quadrant", "source", "is_complainant"],
+                name="sat_response_month_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["branch", "month"], name="sat_response_month_branch_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.branch_id}: {self.response_count}"

@@ -43,8 +43,10 @@ from .models import (
     AnswerMonth,
     Campaign,
     Invitation,
+    LoyaltyZone,
     Repurchase,
     Response,
+    ResponseMonth,
     SurveyItem,
     SurveyTemplate,
 )
@@ -373,19 +375,16 @@ class AnswerData:
     comment: str = ""
 
 
-def _answer_months_add(*, response: Response, items: dict[int, SurveyItem], data: AnswerData) -> None:
-    """Add the response's answers to its AnswerMonth rows (the dashboard's monthly sums) in the caller's transaction,
-    in three queries whatever the number of items: whether the customer is a complainant (as of the answer), one
-    INSERT of the missing rows (ON CONFLICT DO NOTHING), one UPDATE adding to each row's counters with F() (the row
-    locks queue concurrent answers of the same month; nothing is read and written back)."""
-    if not data.scores:
-        return
+def _month_key(response: Response) -> dict:
+    """The response's row key in the monthly sums (AnswerMonth without the item, ResponseMonth): its local month of
+    TIME_ZONE, branch, questionnaire version, segment, source and whether the customer is a complainant as of the
+    answer (a revisit, or a complaint created at or before it: one query)."""
     complainant = (
         response.source == Response.Source.REVISIT
         or Complaint.objects.filter(customer_id=response.customer_id, created_at__lte=response.answered_at).exists()
     )
     local = timezone.localtime(response.answered_at, timezone.get_default_timezone())
-    key = {
+    return {
         "month": local.date().replace(day=1),
         "branch_id": response.branch_id,
         "template_id": response.template_id,
@@ -394,6 +393,35 @@ def _answer_months_add(*, response: Response, items: dict[int, SurveyItem], data
         "source": response.source,
         "is_complainant": complainant,
     }
+
+
+def _response_month_add(*, response: Response, key: dict) -> None:
+    """Add the response to its ResponseMonth row in the caller's transaction: one INSERT of the row if missing (ON
+    CONFLICT DO NOTHING), one UPDATE adding to its counters with F() (the row lock queues concurrent responses)."""
+    ResponseMonth.objects.bulk_create([ResponseMonth(**key)], ignore_conflicts=True)
+    counters = {"response_count": 1}
+    if response.recommend is not None:
+        counters["recommend_count"] = 1
+        if response.recommend >= 9:
+            counters["promoter_count"] = 1
+        elif response.recommend <= 6:
+            counters["detractor_count"] = 1
+    if response.overall is not None:
+        counters[f"overall_{response.overall}"] = 1
+    ResponseMonth.objects.filter(**key).update(
+        points_sum=F("points_sum") + response.weighted_points,
+        weight_sum=F("weight_sum") + response.weight_answered,
+        **{name: F(name) + n for name, n in counters.items()},
+    )
+
+
+def _answer_months_add(*, key: dict, items: dict[int, SurveyItem], data: AnswerData) -> None:
+    """Add the response's answers to its AnswerMonth rows (the dashboard's monthly sums) in the caller's transaction,
+    in two queries whatever the number of items: one INSERT of the missing rows (ON CONFLICT DO NOTHING), one UPDATE
+    adding to each row's counters with F() (the row locks queue concurrent answers of the same month; nothing is read
+    and written back)."""
+    if not data.scores:
+        return
     AnswerMonth.objects.bulk_create([AnswerMonth(**key, item_id=pk) for pk in data.scores], ignore_conflicts=True)
 
     def per_item(values: dict, output_field) -> Case | Value:  # the amount each item's row adds
@@ -456,7 +484,9 @@ def _response_write(
         Answer(response=response, item_id=pk, score=score, importance=data.importances.get(pk))
         for pk, score in data.scores.items()
     )
-    _answer_months_add(response=response, items=items, data=data)
+    key = _month_key(response)
+    _response_month_add(response=response, key=key)
+    _answer_months_add(key=key, items=items, data=data)
     return response
 
 
@@ -563,7 +593,7 @@ def invitation_opened(invitation: Invitation) -> None:
 
 # --- The monthly answer sums the dashboard reads (AnswerMonth) -----------------------------------------------
 
-KEY_COLUMNS = {  # AnswerMonth column → the SELECT's alias
+KEY_COLUMNS = {  # AnswerMonth / ResponseMonth column → the SELECT's alias (ResponseMonth has no item)
     "month": "k_month",
     "branch_id": "k_branch",
     "template_id": "k_template",
@@ -573,7 +603,6 @@ KEY_COLUMNS = {  # AnswerMonth column → the SELECT's alias
     "is_complainant": "k_complainant",
     "item_id": "k_item",
 }
-SUM_COLUMNS = ("answer_count", "score_sum", "points_sum", "weight_sum", "importance_count", "importance_sum")
 
 
 def _month_start(month: date) -> datetime:
@@ -584,40 +613,66 @@ def _next_month(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
+def _key_of_response(prefix: str) -> dict:
+    """The SELECT's key columns of the response at ``prefix`` ("response__" from an answer, "" from a response), as
+    ``_month_key`` computes them for one response."""
+    complaint_before = Complaint.objects.filter(
+        customer_id=OuterRef(f"{prefix}customer_id"), created_at__lte=OuterRef(f"{prefix}answered_at")
+    )
+    return {
+        "k_month": Cast(TruncMonth(f"{prefix}answered_at", tzinfo=timezone.get_default_timezone()), DateField()),
+        "k_branch": F(f"{prefix}branch_id"),
+        "k_template": F(f"{prefix}template_id"),
+        "k_tier": F(f"{prefix}tier"),
+        "k_quadrant": F(f"{prefix}quadrant"),
+        "k_source": F(f"{prefix}source"),
+        "k_complainant": Case(
+            When(Q(**{f"{prefix}source": Response.Source.REVISIT}) | Q(Exists(complaint_before)), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+    }
+
+
+def _insert_grouped(model, select) -> int:
+    """INSERT INTO model's table the rows of ``select`` (a grouped ``values().annotate()`` whose key aliases are
+    KEY_COLUMNS' and whose sums are named as the model's columns): one statement; returns the rows inserted."""
+    sums = [name for name in select.query.annotation_select if name not in KEY_COLUMNS.values()]
+    keys = {column: alias for column, alias in KEY_COLUMNS.items() if alias in select.query.annotation_select}
+    sql, params = select.query.sql_with_params()
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in [*keys, *sums])}) "  # noqa: S608
+            f"SELECT {', '.join(qn(a) for a in [*keys.values(), *sums])} FROM ({sql}) AS grouped",  # names from code
+            params,
+        )
+        return cursor.rowcount
+
+
 @transaction.atomic
 def csi_summary_rebuild(*, months: list[date] | None = None) -> int:
-    """Delete the AnswerMonth rows of ``months`` (first days; None: all) and insert them again from the answers,
-    set-based: one DELETE and one INSERT … SELECT … GROUP BY (the SELECT built by the ORM). Months are local months
-    of TIME_ZONE, as ``_response_write`` writes them; complainant as of the answer: a revisit, or a customer with a
-    complaint created at or before the answer. Returns the number of rows inserted."""
-    answers = Answer.objects.order_by()
-    summary = AnswerMonth.objects.all()
+    """Delete the AnswerMonth and ResponseMonth rows of ``months`` (first days; None: all) and insert them again from
+    the answers and the responses, set-based: per table one DELETE and one INSERT … SELECT … GROUP BY (the SELECT
+    built by the ORM). Months are local months of TIME_ZONE, as ``_response_write`` writes them; complainant as of the
+    answer: a revisit, or a customer with a complaint created at or before the answer. Returns the number of rows
+    inserted (both tables)."""
+    answers, responses = Answer.objects.order_by(), Response.objects.order_by()
+    answer_months, response_months = AnswerMonth.objects.all(), ResponseMonth.objects.all()
     if months is not None:
         within = Q()
         for month in months:
             start, end = _month_start(month), _month_start(_next_month(month))
-            within |= Q(response__answered_at__gte=start, response__answered_at__lt=end)
-        answers = answers.filter(within) if months else answers.none()
-        summary = summary.filter(month__in=months)
-    complaint_before = Complaint.objects.filter(
-        customer_id=OuterRef("response__customer_id"), created_at__lte=OuterRef("response__answered_at")
-    )
-    decimal = DecimalField(max_digits=16, decimal_places=4)
-    select = (
-        answers.annotate(
-            k_month=Cast(TruncMonth("response__answered_at", tzinfo=timezone.get_default_timezone()), DateField()),
-            k_branch=F("response__branch_id"),
-            k_template=F("response__template_id"),
-            k_tier=F("response__tier"),
-            k_quadrant=F("response__quadrant"),
-            k_source=F("response__source"),
-            k_complainant=Case(
-                When(Q(response__source=Response.Source.REVISIT) | Q(Exists(complaint_before)), then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
-            k_item=F("item_id"),
+            within |= Q(answered_at__gte=start, answered_at__lt=end)
+        responses = responses.filter(within) if months else responses.none()
+        answers = answers.filter(response__in=responses.values("pk")) if months else answers.none()
+        answer_months, response_months = (
+            answer_months.filter(month__in=months),
+            response_months.filter(month__in=months),
         )
+    decimal = DecimalField(max_digits=16, decimal_places=4)
+    answer_sums = (
+        answers.annotate(**_key_of_response("response__"), k_item=F("item_id"))
         .values(*KEY_COLUMNS.values())
         .annotate(
             answer_count=Count("pk"),
@@ -629,15 +684,20 @@ def csi_summary_rebuild(*, months: list[date] | None = None) -> int:
         )
         .order_by()
     )
-    sql, params = select.query.sql_with_params()
-    table, qn = AnswerMonth._meta.db_table, connection.ops.quote_name
-    columns = [*KEY_COLUMNS, *SUM_COLUMNS]
-    aliases = [*KEY_COLUMNS.values(), *SUM_COLUMNS]
-    summary.delete()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) "  # noqa: S608 (names from the code)
-            f"SELECT {', '.join(qn(a) for a in aliases)} FROM ({sql}) AS grouped",
-            params,
+    response_sums = (
+        responses.annotate(**_key_of_response(""))
+        .values(*(alias for alias in KEY_COLUMNS.values() if alias != "k_item"))
+        .annotate(
+            response_count=Count("pk"),
+            points_sum=Sum("weighted_points"),
+            weight_sum=Sum("weight_answered"),
+            recommend_count=Count("recommend"),
+            promoter_count=Count("pk", filter=Q(recommend__gte=9)),
+            detractor_count=Count("pk", filter=Q(recommend__lte=6)),
+            **{f"overall_{zone}": Count("pk", filter=Q(overall=zone)) for zone in LoyaltyZone.values},
         )
-        return cursor.rowcount
+        .order_by()
+    )
+    answer_months.delete()
+    response_months.delete()
+    return _insert_grouped(AnswerMonth, answer_sums) + _insert_grouped(ResponseMonth, response_sums)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("campaigns/<id:pk>/links.csv", views.campaign_links, name="campaign_links"),
     # Answers (csi.view to read; response.record to record one given on the phone)
     path("responses/", views.response_list, name="response_list"),
+    path("responses/export.<str:fmt>", views.response_export, name="response_export"),
     path("responses/<id:pk>/", views.response_detail, name="response_detail"),
     path("customers/<id:customer_pk>/record/", views.response_record, name="response_record"),
     # The CSI dashboard and its exports (csi.view)

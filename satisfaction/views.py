@@ -4,23 +4,24 @@ Form → access gate → one service → redirect (or the page again with errors
 dashboard_views.py, the customer's own page (a personal link) in answer_views.py.
 """
 
-import csv
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
+from crm_site.exports.lists import Column, ListExport, Selection, list_export
+from crm_site.exports.tables import table_response
 from crm_site.org.access import access_of
 from crm_site.org.models import Branch
 from crm_site.org.policy import allowed, can
+from crm_site.org.templatetags.org_tags import person
 from customers.selectors import customer_get_for_user
 
 from . import services, staff_selectors
@@ -40,8 +41,6 @@ from .staff_selectors import campaign_get_for_user, response_get_for_user, templ
 PAGE_SIZE = 25
 INVITATIONS_PAGE_SIZE = 50
 PICKED_SHOWN = 50
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): such cells get a "'".
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _nav(request, active: str) -> dict:
@@ -84,12 +83,6 @@ def segment_parts(campaign: Campaign, picked_count: int | None = None) -> list[s
             ngettext("%(n)s hand-picked customer", "%(n)s hand-picked customers", picked_count) % {"n": picked_count}
         )
     return parts or [_("All customers")]
-
-
-def csv_cell(value) -> str:
-    """Text a spreadsheet will not run as a formula: a cell starting with = + - @ tab or CR gets an apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 # --- Questionnaires -------------------------------------------------------------------------------------------------
@@ -381,13 +374,6 @@ def campaign_close(request, campaign):
     )
 
 
-class _Echo:
-    """A file-like object for csv.writer whose write returns the line, for a streamed download."""
-
-    def write(self, value):
-        return value
-
-
 @require_GET
 @allowed("campaign.send", gate=campaign_get_for_user, as_="campaign")
 def campaign_links(request, campaign):
@@ -398,32 +384,31 @@ def campaign_links(request, campaign):
     invitations = staff_selectors.campaign_invitations(campaign).filter(state=Invitation.State.PENDING)
 
     def rows():
-        writer = csv.writer(_Echo())
-        yield "\ufeff"  # so that Excel reads the Chinese names as UTF-8
-        yield writer.writerow(header)
         for invitation in invitations.iterator(chunk_size=500):
             invitation.campaign = campaign
             token = services.invitation_link_token(actor=user, invitation=invitation)
             link = base + reverse("survey:answer", args=[token])
-            expires = timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d %H:%M")
-            cells = (invitation.customer.code, invitation.customer.name, link, expires)
-            yield writer.writerow([csv_cell(cell) for cell in cells])
+            yield (invitation.customer.code, invitation.customer.name, link, invitation.expires_at)
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-links.csv"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return table_response(
+        request,
+        kind="campaign_links",
+        filename=f"campaign-{campaign.pk}-links",
+        columns=header,
+        rows=rows(),
+        fmt="csv",
+        filters={"campaign": campaign.pk},
+    )
 
 
 # --- Answers --------------------------------------------------------------------------------------------------------
 
 
-@require_GET
-@allowed("csi.view")
-def response_list(request):
-    user = request.user
+def response_selection(user, query) -> Selection:
+    """The answers the list shows for this querystring (the page and its export): with filters not understood,
+    all of the user's answers, as the page says."""
     form = ResponseFilterForm(
-        request.GET or None,
+        query or None,
         branches=_company_branches(user),
         templates=staff_selectors.response_filter_templates(),
         campaigns=Campaign.objects.filter(staff_selectors.campaign_visible_filter(user)).order_by("-created_at"),
@@ -440,6 +425,41 @@ def response_list(request):
         search=params.get("q", ""),
         sort=params.get("sort") or "-date",
     )
+    return Selection(rows=qs, filters_ignored=form.is_bound and not form.is_valid(), form=form)
+
+
+RESPONSE_EXPORT = ListExport(
+    kind="survey_answers",
+    title=_lazy("Survey answers"),
+    path="satisfaction.views.RESPONSE_EXPORT",
+    select=response_selection,
+    related=("complaint",),
+    columns=[
+        Column(_lazy("Answered at"), lambda user, r: r.answered_at),
+        Column(_lazy("Customer code"), lambda user, r: r.customer.code),
+        Column(_lazy("Customer"), lambda user, r: r.customer.name),
+        Column(_lazy("Branch"), lambda user, r: r.branch.name),
+        Column(_lazy("Questionnaire"), lambda user, r: str(r.template)),
+        Column(_lazy("Source"), lambda user, r: r.get_source_display()),
+        Column(_lazy("Recorded by"), lambda user, r: person(r.recorded_by) if r.recorded_by_id else ""),
+        Column(_lazy("Overall"), lambda user, r: r.overall),
+        Column(_lazy("Would buy again"), lambda user, r: r.get_repurchase_display()),
+        Column(_lazy("Recommend"), lambda user, r: r.recommend),
+        Column(_lazy("Tier"), lambda user, r: r.get_tier_display()),
+        Column(_lazy("Value quadrant"), lambda user, r: r.get_quadrant_display()),
+        Column(_lazy("Campaign"), lambda user, r: r.campaign.name if r.campaign_id else ""),
+        Column(_lazy("Complaint"), lambda user, r: r.complaint.number if r.complaint_id else ""),
+        Column(_lazy("Comments"), lambda user, r: r.comment),
+    ],
+)
+
+
+@require_GET
+@allowed("csi.view")
+def response_list(request):
+    user = request.user
+    selection = response_selection(user, request.GET)
+    form, qs = selection.form, selection.rows
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -447,11 +467,17 @@ def response_list(request):
         {
             "form": form,
             "page": page,
-            "filters_ignored": form.is_bound and not form.is_valid(),
+            "filters_ignored": selection.filters_ignored,
             "show_branch": access_of(user).company_wide,
             **_nav(request, "responses"),
         },
     )
+
+
+@require_GET
+@allowed("csi.view")
+def response_export(request, fmt: str):
+    return list_export(request, spec=RESPONSE_EXPORT, fmt=fmt)
 
 
 @require_GET

@@ -65,4 +65,15 @@ def timeline_summary(event: TimelineEvent) -> str:
         return _("Customer not satisfied at the revisit (%(score)s/5).") % {"score": d["revisit_score"]}
     if event.kind == Kind.EXTENSION:
         return f"{_when(d.get('from'))} → {_when(d.get('to'))}"
+    if event.kind == Kind.CUSTOMER_MESSAGE:
+        parts = [_("by e-mail") if d.get("channel") == "email" else _("on the status page")]
+        if d.get("files"):
+            parts.append(_("%(count)s file(s) attached") % {"count": d["files"]})
+        if d.get("refused_files"):
+            parts.append(_("refused: %(files)s") % {"files": "; ".join(d["refused_files"])})
+        return " · ".join(parts)
+    if event.kind == Kind.CREATED and d.get("by_customer"):
+        return _("Filed by the customer")
+    if event.kind == Kind.NOTE and d.get("send_by_email"):
+        return _("Also goes to the customer by e-mail")
     return ""

@@ -6,3 +6,6 @@ class ApiConfig(AppConfig):
     name = "crm_site.api"
     label = "api"
     verbose_name = _("REST API")
+
+    def ready(self) -> None:
+        from . import rules, schema  # noqa: F401  (registers who may manage API tokens; the schema's extensions)

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "customers",
     "complaints",
     "satisfaction",
+    "intake",
     "reports",
     "crm_site.exports",
     "crm_site.api",
@@ -112,6 +113,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not memory, so that a real Celery worker process can open the test database too.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_crm.sqlite3")}
+    # The covering indexes (INCLUDE) serve the dashboards on PostgreSQL; SQLite keeps the key columns only.
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -250,6 +253,10 @@ JOB_POLL_INTERVAL = timedelta(seconds=env.int("JOB_POLL_SECONDS", default=30))
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=5)
 # How long a job keeps trying to record an outside effect (a mail sent) when the database went away meanwhile.
 JOB_RECORD_RETRY_SECONDS = env.int("JOB_RECORD_RETRY_SECONDS", default=60)
+# Exports (crm_site/exports): an Excel file of more rows than this is built by a background job, whose file the
+# owner downloads from "My exports" (stored under MEDIA_ROOT/exports, never served directly) until it expires.
+EXPORT_INLINE_MAX_ROWS = env.int("EXPORT_INLINE_MAX_ROWS", default=5000)
+EXPORT_FILE_DAYS = env.int("EXPORT_FILE_DAYS", default=3)
 # How often beat runs the scans that find the reminders and escalations due now (SLA times are to the minute).
 SCHEDULE_SCAN_INTERVAL = timedelta(seconds=env.int("SCHEDULE_SCAN_SECONDS", default=60))
 # A probe or poll message older than its interval is dropped, not piled up while no worker runs
@@ -290,6 +297,27 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
     },
 }
+
+# Complaints by e-mail (intake/mailbox.py): a mailbox read over IMAP, off while INTAKE_IMAP_HOST is empty. New mails
+# become complaints of INTAKE_EMAIL_BRANCH (a branch code; empty: the first active branch).
+INTAKE_IMAP_HOST = env("INTAKE_IMAP_HOST", default="")
+INTAKE_IMAP_PORT = env.int("INTAKE_IMAP_PORT", default=993)
+INTAKE_IMAP_SSL = env.bool("INTAKE_IMAP_SSL", default=True)
+INTAKE_IMAP_STARTTLS = env.bool("INTAKE_IMAP_STARTTLS", default=False)
+INTAKE_IMAP_USER = env("INTAKE_IMAP_USER", default="")
+INTAKE_IMAP_PASSWORD = env("INTAKE_IMAP_PASSWORD", default="")
+INTAKE_IMAP_FOLDER = env("INTAKE_IMAP_FOLDER", default="INBOX")
+INTAKE_IMAP_BATCH = env.int("INTAKE_IMAP_BATCH", default=50)
+INTAKE_IMAP_TIMEOUT_SECONDS = env.int("INTAKE_IMAP_TIMEOUT_SECONDS", default=30)
+INTAKE_IMAP_POLL = timedelta(seconds=env.int("INTAKE_IMAP_POLL_SECONDS", default=60))
+INTAKE_MAIL_MAX_BYTES = env.int("INTAKE_MAIL_MAX_BYTES", default=25 * 1024 * 1024)
+INTAKE_EMAIL_BRANCH = env("INTAKE_EMAIL_BRANCH", default="")
+if INTAKE_IMAP_HOST:
+    CELERY_BEAT_SCHEDULE["intake-mailbox-poll"] = {
+        "task": "intake.tasks.poll_mailbox",
+        "schedule": INTAKE_IMAP_POLL.total_seconds(),
+        "options": {"expire_seconds": int(INTAKE_IMAP_POLL.total_seconds())},
+    }
 
 # Behind a reverse proxy every request comes from the proxy's address: the client's is in X-Forwarded-For, which
 # is believed only from these addresses (CIDRs; "*" when the app port is reachable from the proxy alone, as in
@@ -347,4 +375,46 @@ LOGGING = {
         "gunicorn.error": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
+}
+
+# The REST API (crm_site/api): session or token sign-in, the access policy on every view, cursor pages, one JSON
+# error shape, and rates per user (per address for the public survey answers) in the default cache as the pages'.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "crm_site.api.authentication.ApiTokenAuthentication",  # first: its header makes anonymous requests 401
+        "crm_site.api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],  # + each view's policy rules
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "crm_site.api.pagination.NewestFirst",
+    "DEFAULT_SCHEMA_CLASS": "crm_site.api.schema.ApiSchema",
+    "EXCEPTION_HANDLER": "crm_site.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["crm_site.api.throttling.ApiUserThrottle", "crm_site.api.throttling.ApiAnonThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_user": env("API_USER_RATE", default="600/min"),
+        "api_anon": env("API_ANON_RATE", default="60/min"),
+        # As the public answer page (satisfaction/answer_views.py GET_RATE, POST_RATE): a person opens a link a few
+        # times and sends once or twice; a script guessing links soon stops.
+        "survey_answer": env("API_SURVEY_ANSWER_RATE", default="30/min"),
+        "survey_answer_post": env("API_SURVEY_ANSWER_POST_RATE", default="10/min"),
+    },
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CRM API",
+    "DESCRIPTION": "Complaints, customers, visits, surveys and statistics; every answer as the pages would show "
+    'the signed-in user. Errors: {"error": {"code", "message", "fields"}}.',
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],  # + rule api.docs (crm_site/api/views.py)
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # No shared enum components: the same field name (status, kind, channel) means different choices per model.
+    "POSTPROCESSING_HOOKS": [],
+    # Vendored (static/vendor/swagger-ui-dist): no CDN; templates/api/swagger_ui.html loads it with {% static %}.
+    "SWAGGER_UI_DIST": "/" + STATIC_URL.strip("/") + "/vendor/swagger-ui-dist",
+    "SWAGGER_UI_FAVICON_HREF": None,
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False},
 }

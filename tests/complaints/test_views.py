@@ -373,6 +373,11 @@ def test_list_filters_search_and_sort(client, frontline, manager, branch):
         actor=manager, complaint_id=b.pk, expected_version=version(b), handler=manager, department=None
     )
     assert [c.pk for c in client.get(url, {"handler": manager.pk}).context["page"].object_list] == [b.pk]
+    # a was taken by the front-line user who recorded it; b went to the manager: none waits unassigned yet.
+    assert list(client.get(url, {"handler": "null"}).context["page"].object_list) == []
+    Complaint.objects.filter(pk=a.pk).update(handler=None, channel="web")
+    assert [c.pk for c in client.get(url, {"handler": "null"}).context["page"].object_list] == [a.pk]
+    assert [c.pk for c in client.get(url, {"channel": "web"}).context["page"].object_list] == [a.pk]
     assert [c.pk for c in client.get(url, {"sort": "-severity_rank"}).context["page"].object_list][0] == a.pk
     assert list(client.get(url, {"step": "closed"}).context["page"].object_list) == []
     assert b"No complaint matches these filters." in client.get(url, {"step": "closed"}).content

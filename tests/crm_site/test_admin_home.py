@@ -133,6 +133,19 @@ def test_admin_home_points_to_failed_background_jobs(client, admin_user):
     assert "/config/jobs/job/?state__exact=failed" in page
 
 
+def test_admin_home_points_to_incoming_mails_nobody_could_read(client, admin_user):
+    from intake.models import InboundMail
+
+    client.force_login(admin_user)
+    InboundMail.objects.create(message_id="<ok@x>", state=InboundMail.State.IGNORED)
+    assert b'data-testid="mails-to-review"' not in client.get("/").content
+    InboundMail.objects.create(message_id="<bad@x>", state=InboundMail.State.UNPARSED, raw=b"garbage")
+    InboundMail.objects.create(message_id="<bad2@x>", state=InboundMail.State.UNPARSED, raw=b"garbage")
+    page = client.get("/").content.decode()
+    assert "2 incoming mails could not be read and wait for you." in page
+    assert reverse("intake_staff:mails") in page
+
+
 def test_home_pages_lead_to_the_satisfaction_dashboard(client, admin_user, gm, manager, frontline, branch):
     from satisfaction.models import Dimension, Response, SurveyItem, SurveyTemplate
     from satisfaction.services import AnswerData, _response_write

@@ -98,6 +98,7 @@ NAV_BY_ROLE = {
         "customers:retention",
         "satisfaction:campaign_list",
         "satisfaction:dashboard",
+        "reports:statistics",
     ],
     Role.GENERAL_MANAGER: [
         "home",
@@ -109,6 +110,7 @@ NAV_BY_ROLE = {
         "customers:retention",
         "satisfaction:campaign_list",
         "satisfaction:dashboard",
+        "reports:statistics",
     ],
     Role.ADMIN: [
         "home",
@@ -118,6 +120,7 @@ NAV_BY_ROLE = {
         "customers:retention",
         "satisfaction:campaign_list",
         "satisfaction:dashboard",
+        "reports:statistics",
         "admin:index",
     ],
 }

@@ -317,6 +317,12 @@ def test_loyalty_and_contribution_cells(gm, branch, template):
     assert cells == {LoyaltyCell.KEEP: 2, LoyaltyCell.DEVELOP: 2, LoyaltyCell.WIN_BACK: 1, LoyaltyCell.LET_GO: 1}
 
 
+def test_no_loyalty_cells_for_someone_who_may_not_read_the_figures(frontline, branch, template):
+    respond(template, CustomerFactory(branch=branch, quadrant="high"), (4,), repurchase="yes", when=at(2026, 1, 5))
+    cells = loyalty_contribution(user=frontline, filters=JAN_TO_MAR)
+    assert cells == {LoyaltyCell.KEEP: 0, LoyaltyCell.DEVELOP: 0, LoyaltyCell.WIN_BACK: 0, LoyaltyCell.LET_GO: 0}
+
+
 def test_the_latest_response_is_the_latest_within_the_filters(gm, branch, template):
     client = CustomerFactory(branch=branch, quadrant="high")
     respond(template, client, (4,), repurchase="yes", recommend=10, when=at(2026, 1, 5))
@@ -402,7 +408,7 @@ def test_complaint_figures(gm, manager, frontline, frontline_other, branch):
     Complaint.objects.filter(pk=cases[2].pk).update(
         step="closed", closed_at=at(2026, 2, 20), root_cause_group="support"
     )  # closed at the deadline itself: within it
-    for case, score in ((cases[0], 5), (cases[1], 2)):
+    for case, score in ((cases[0], 5), (cases[1], 2), (cases[0], 4)):  # the first complaint visited twice
         Revisit.objects.create(complaint=case, outcome="resolved", score=score, recorded_by=frontline)
 
     figures = complaint_figures(user=manager, filters=JAN_TO_MAR)
@@ -412,8 +418,8 @@ def test_complaint_figures(gm, manager, frontline, frontline_other, branch):
     # Closed 3, of which on or before the deadline 2 → 66.7 %.
     assert (figures.closed, figures.closed_within_sla) == (3, 2)
     assert figures.sla_share == pytest.approx(66.667, abs=0.001)
-    # Revisit scores 5 and 2 → 3.5.
-    assert (figures.revisits, figures.revisit_score) == (2, pytest.approx(3.5))
+    # Revisit scores 5, 2 and 4 (each revisit once, the complaints without one add nothing) → 11 / 3.
+    assert (figures.revisits, figures.revisit_score) == (3, pytest.approx(11 / 3))
     assert complaint_figures(user=gm, filters=JAN_TO_MAR).received == 5
     assert complaint_figures(user=frontline, filters=JAN_TO_MAR).received == 0  # no csi.view
     empty = complaint_figures(user=gm, filters=CsiFilters(date_from=date(2025, 1, 1), date_to=date(2025, 1, 31)))

@@ -21,11 +21,16 @@ from django.utils import timezone
 
 from complaints.models import Complaint, PlanStatus, Remedy, ResolutionPlan
 from complaints.workflow import Step
+from crm_site.api.services import api_token_create
+from crm_site.exports.models import ExportAudit
 from crm_site.models import WorkerProbe
 from crm_site.notifications.models import Notification
 from crm_site.org.roles import Role
 from crm_site.services import worker_probe_answer
 from customers.models import Customer, ImportBatch
+from intake.models import InboundMail
+from intake.tokens import status_token
+from reports.models import CorrectiveAction
 from satisfaction.models import Campaign, Dimension, Invitation, Response, SurveyItem, SurveyTemplate
 from satisfaction.services import AnswerData, _response_write, _token_for, token_hash
 from tests.complaints.factories import (
@@ -226,6 +231,28 @@ def build_world() -> World:
         subject_type="complaint",
         subject_id=o["complaint_a"].pk,
         key="walk:notification_a",
+    )
+    # An export by branch A's clerk (delivered at once): its owner's alone.
+    o["export_a"] = ExportAudit.objects.create(
+        user=u["frontline_a"], kind="complaints", format="csv", filters={"step": "open"}, row_count=1
+    )
+    # An API token of branch A's clerk (the API's token pages).
+    o["api_token_a"], _key = api_token_create(actor=u["frontline_a"], name="walk")
+    # Corrective actions (整改): branch A's (owned by its second clerk), branch B's, a company-wide one (B's clerk).
+    for name, branch, owner, creator in (
+        ("action_a", branch_a, "frontline_a2", "manager_a"),
+        ("action_b", branch_b, "frontline_b", "manager_b"),
+        ("action_company", None, "frontline_b", "gm"),
+    ):
+        o[name] = CorrectiveAction.objects.create(
+            title=name, root_cause_group="people", branch=branch, owner=u[owner], created_by=u[creator],
+            due_on=timezone.localdate() + timedelta(days=30),
+        )  # fmt: skip
+    # The complaint status link of branch A's complaint (the public status page), and a mail the mailbox could not
+    # read (the admin's list).
+    o["intake_token"] = status_token(o["complaint_a"])
+    o["inbound_mail"] = InboundMail.objects.create(
+        message_id="<walk@example.com>", state=InboundMail.State.UNPARSED, raw=b"not a mail", problem="walk"
     )
     # A worker answered a probe, so /healthz answers 200 (the walk checks access, not the worker; see rollback).
     probe = WorkerProbe.objects.create()

@@ -19,6 +19,8 @@ from complaints.selectors import (
     plan_get_for_user,
     remedy_get_for_user,
 )
+from crm_site.api.selectors import api_token_get_for_user
+from crm_site.exports.selectors import export_get_for_user
 from crm_site.notifications.selectors import notification_get_for_user
 from crm_site.org.policy import can, rule_of
 from customers.selectors import (
@@ -27,6 +29,8 @@ from customers.selectors import (
     import_batch_get_for_user,
     visit_plan_get_for_user,
 )
+from intake.selectors import inbound_mail_get_for_user
+from reports.selectors import corrective_action_get_for_user
 from satisfaction.staff_selectors import campaign_get_for_user, response_get_for_user, template_get_for_user
 
 from .conftest import WALK_USERS, client_for, post
@@ -98,6 +102,10 @@ GATES = [
     (campaign_get_for_user, "campaign.view", ["campaign_a", "campaign_company"], None),
     (response_get_for_user, "response.view", ["response_a", "response_b"], None),
     (notification_get_for_user, "notification.view", ["notification_a"], None),
+    (api_token_get_for_user, "api_token.manage", ["api_token_a"], None),
+    (export_get_for_user, "export.download", ["export_a"], None),
+    (corrective_action_get_for_user, "corrective_action.view", ["action_a", "action_b", "action_company"], None),
+    (inbound_mail_get_for_user, "intake.mail_review", ["inbound_mail"], None),
 ]
 
 
@@ -155,7 +163,7 @@ def test_every_page_obeys_the_policy(rollback, route, variant, user_name, method
     where = f"{method} {url} as {user_name}: expected {expected}, got {got}"
     if expected == "login":
         assert is_login_redirect(response), where
-    elif expected in ("403", "404", "405"):
+    elif expected in ("401", "403", "404", "405"):
         assert got == int(expected), where
     else:
         assert got < 500 and got not in (403, 404, 405), where

@@ -43,7 +43,11 @@ def is_admin(route: Route) -> bool:
 
 ALL_ROUTES = list(walk_patterns(get_resolver().url_patterns))
 # Django's static/media serving, if the URLconf ever adds it, is not a page of the application.
-ROUTES = [r for r in ALL_ROUTES if not is_admin(r) and r.pattern.callback is not static.serve]
+# The API's catch-all answers the JSON 404 for any other address under /api/: not a page.
+API_CATCH_ALL = "api:not_found"
+ROUTES = [
+    r for r in ALL_ROUTES if not is_admin(r) and r.pattern.callback is not static.serve and r.name != API_CATCH_ALL
+]
 
 # Which of branch A's objects fills each URL argument: by namespace, then overrides for one URL name.
 ARGUMENTS = {
@@ -55,6 +59,8 @@ ARGUMENTS = {
     },
     "customers": {"pk": "customer_a", "contact_pk": "contact_a", "plan_pk": "visit_plan_a"},
     "notifications": {"pk": "notification_a"},
+    "reports": {"pk": "action_a"},
+    "exports": {"pk": "export_a"},
 }
 
 
@@ -69,12 +75,49 @@ ARGUMENTS_OF_URL = {
     "satisfaction:response_detail": {"pk": "response_a"},
     "satisfaction:response_record": {"customer_pk": "customer_a"},
     "satisfaction:dashboard_export": {"table": Literal("csi_by_month"), "fmt": Literal("csv")},
+    "reports:export": {"table": Literal("by_category"), "fmt": Literal("csv")},
+    "satisfaction:response_export": {"fmt": Literal("csv")},
+    "complaints:export": {"fmt": Literal("csv")},
+    "customers:export": {"fmt": Literal("csv")},
+    "customers:visit_export": {"fmt": Literal("csv")},
     # The world's real survey link (an unknown one answers 404 by design: tests/satisfaction/test_answer.py).
     "survey:answer": {"token": "survey_token"},
     "survey:thanks": {"token": "survey_token"},
+    # The public complaint pages (intake): branch A's form, and the status link of branch A's complaint.
+    "intake:branch_form": {"branch_code": Literal("SA")},
+    "intake:filed": {"token": "intake_token"},
+    "intake:status": {"token": "intake_token"},
+    **{f"intake_staff:{n}": {"pk": "inbound_mail"} for n in ("mail", "mail_review")},
     "customers:import_preview": {"pk": "batch_a"},
     "customers:import_confirm": {"pk": "batch_a"},
     "customers:import_cancel": {"pk": "batch_a"},
+    # The REST API (crm_site/api/urls.py).
+    **{
+        f"api:{n}": {"pk": "complaint_a"}
+        for n in (
+            "complaint",
+            "complaint_step",
+            "complaint_advance",
+            "complaint_confirm",
+            "complaint_plan_submit",
+            "complaint_revisit",
+            "complaint_assign",
+            "complaint_note",
+            "complaint_extend",
+            "complaint_force_close",
+            "complaint_reopen",
+            "complaint_archive",
+        )
+    },
+    "api:plan_decide": {"pk": "plan_a"},
+    "api:plan_response": {"pk": "plan_a"},
+    "api:remedy_done": {"pk": "remedy_a"},
+    **{f"api:{n}": {"pk": "customer_a"} for n in ("customer", "customer_interactions", "customer_transactions")},
+    "api:visit_record": {"pk": "visit_plan_a"},
+    "api:survey_template": {"pk": "survey_template"},
+    **{f"api:survey_campaign{n}": {"pk": "campaign_a"} for n in ("", "_send", "_close")},
+    "api:survey_answer": {"token": "survey_token"},
+    "api:token_revoke": {"pk": "api_token_a"},
 }
 
 
@@ -129,10 +172,11 @@ def method_limits(view) -> tuple[frozenset[str] | None, bool]:
 def expected_outcome(world, route: Route, user_name: str, method: str, variant: str = "served") -> str:
     """The answer the policy predicts: login, 404, 403, 405 or "runs", from the view's declared rule alone."""
     view = route.pattern.callback
-    rule = rule_of(view)
+    rule = declared_rule(view, method)
     user = world.user(user_name)
     if user is None and rule.kind != "public":
-        return "login"
+        # The API's views are exempt from the login redirect: they answer 401 (crm_site/api/permissions.py).
+        return "401" if getattr(view, "login_required", True) is False else "login"
     methods, refused_first = method_limits(view)
     method_ok = methods is None or method in methods
     if not method_ok and refused_first:
@@ -149,6 +193,12 @@ def expected_outcome(world, route: Route, user_name: str, method: str, variant: 
         if not can(user, rule.perm, subject):
             return "403"
     return "runs" if method_ok else "405"
+
+
+def declared_rule(view, method: str):
+    """The rule the view declares for this method: API views declare one per method (crm_site/api/permissions.py)."""
+    by_method = getattr(getattr(view, "view_class", None), "crm_policy_by_method", None)
+    return (by_method or {}).get(method) or rule_of(view)
 
 
 def _url_value(obj):

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from crm_site.demo import DEMO_PASSWORD, seed_all
@@ -29,3 +30,5 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(_("Demo password for every demo user: %(password)s") % {"password": DEMO_PASSWORD})
+        public_form = settings.SITE_URL.rstrip("/") + reverse("intake:form")
+        self.stdout.write(_("Customers file complaints themselves at: %(url)s") % {"url": public_form})

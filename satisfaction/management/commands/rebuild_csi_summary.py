@@ -1,4 +1,4 @@
-"""manage.py rebuild_csi_summary: recompute the monthly CSI answer sums (satisfaction.services.csi_summary_rebuild)."""
+"""manage.py rebuild_csi_summary: recompute the CSI monthly sums (satisfaction.services.csi_summary_rebuild)."""
 
 from datetime import datetime
 
@@ -9,7 +9,7 @@ from satisfaction.services import csi_summary_rebuild
 
 
 class Command(BaseCommand):
-    help = "Recompute the monthly CSI answer sums (AnswerMonth) from the answers: one month, or all."
+    help = "Recompute the monthly CSI sums (AnswerMonth, ResponseMonth) from answers and responses: one month, or all."
 
     def add_arguments(self, parser):
         parser.add_argument("--month", help="the month to rebuild, YYYY-MM (default: every month)")
