@@ -1,11 +1,13 @@
-"""Request benchmark: ``python -m bench.run [--repeat 20] [--q 伟]``. Run ``python -m bench.generate`` first.
+"""Request benchmark: ``python -m bench.run [--repeat 20] [--q 伟] [--only NAME]``. Run ``python -m bench.generate``
+first.
 
 Drives the whole stack (middleware, views, templates, database) through django.test.Client against
 whatever DATABASE_URL points at, logged in with force_login as a bench front-line user, the bench general
 manager and (approval queue, CSI dashboard) a bench branch manager. For each request: median and p95 wall
 time over --repeat runs after two warm-ups, the SQL queries of one run, and the rows the page works on:
 customers in the user's scope or matching the search, complaints matching the list's filters, plans
-waiting, survey responses in the dashboard's period. Also timed: the SLA scan beat runs every minute
+waiting, survey responses in the dashboard's period, complaints in the statistics' period, what the API's
+lists match, the rows a CSV export streams (read to the end). Also timed: the SLA scan beat runs every minute
 (complaints.schedule) over all open complaints, the first time (recording every job due) and again (nothing new),
 each in a transaction rolled back afterwards so that the database is left as it was.
 """
@@ -51,6 +53,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=20, help="timed runs per request (default 20)")
     parser.add_argument("--q", default="伟", help="the name fragment searched for (default 伟)")
+    parser.add_argument(
+        "--only", action="append", default=[], help="run only the rows whose name contains this (repeatable)"
+    )
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be 1 or more")
@@ -100,6 +105,16 @@ def schedule_scenarios() -> list[Scenario]:
     ]
 
 
+def get(scenario: Scenario):
+    """GET the scenario's path; a streamed response (the CSV exports) is read to the end, as a browser would, so
+    its time and queries are counted."""
+    response = scenario.client.get(scenario.path)
+    if response.streaming:
+        for _chunk in response.streaming_content:
+            pass
+    return response
+
+
 def measure(scenario: Scenario, repeat: int) -> Result:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -107,19 +122,19 @@ def measure(scenario: Scenario, repeat: int) -> Result:
     if scenario.call is not None:
         return measure_call(scenario, repeat)
     for _ in range(WARMUPS):
-        response = scenario.client.get(scenario.path)
+        response = get(scenario)
         if response.status_code != scenario.status:
             raise SystemExit(
                 f"bench.run: {scenario.name}: GET {scenario.path} answered {response.status_code}, "
                 f"expected {scenario.status}"
             )
     with CaptureQueriesContext(connection) as captured:
-        scenario.client.get(scenario.path)
+        get(scenario)
     queries = len(captured.captured_queries)  # read now: the next request clears the connection's log
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
-        scenario.client.get(scenario.path)
+        get(scenario)
         times.append((time.perf_counter() - started) * 1000)
     return Result(scenario, statistics.median(times), p95(times), queries)
 
@@ -225,7 +240,9 @@ def report_rows(user, params: dict[str, str]) -> int:
 
 def report_scenarios(clients: dict, users: dict) -> list[Scenario]:
     """The complaint statistics (default last 12 months, and 24) as general and branch manager; one CSV export
-    (the Pareto); the corrective actions list."""
+    (the Pareto); the corrective actions list (rows: the actions the manager sees; the generator makes none)."""
+    from reports.selectors import ActionFilters, corrective_action_list
+
     result = []
     for label in ("gm", "manager"):
         for name, params in (("12 months (default)", {}), ("24 months", {"period": "24"})):
@@ -234,7 +251,38 @@ def report_scenarios(clients: dict, users: dict) -> list[Scenario]:
             result.append(Scenario(f"complaint statistics {name} [{label}]", path, clients[label], rows))
     rows = report_rows(users["gm"], {})
     result.append(Scenario("statistics export pareto.csv [gm]", "/reports/export/pareto.csv", clients["gm"], rows))
-    result.append(Scenario("corrective actions [manager]", "/reports/actions/", clients["manager"]))
+    actions = corrective_action_list(user=users["manager"], filters=ActionFilters()).count()  # the list's default
+    result.append(Scenario("corrective actions [manager]", "/reports/actions/", clients["manager"], actions))
+    return result
+
+
+def api_scenarios(clients: dict, users: dict) -> list[Scenario]:
+    """The REST API as the general manager (session auth: force_login): the complaint list (every step, newest
+    first, one cursor page of 25) unfiltered and filtered, one complaint, the customer list, the Pareto figure;
+    and the complaint list's CSV export (the open queue, every row streamed)."""
+    from bench.data import bench_complaints
+    from complaints.filters import ComplaintFilter
+    from complaints.selectors import complaint_list_for_user
+    from customers.selectors import customer_list_for_user
+
+    gm, client = users["gm"], clients["gm"]
+    mine = complaint_list_for_user(user=gm)
+
+    def api_complaints(params: dict[str, str]) -> int:
+        return ComplaintFilter(params, queryset=mine, user=gm).qs.count()  # the API: every step unless step=
+
+    result = [Scenario("API complaints [gm]", "/api/v1/complaints/", client, api_complaints({}))]
+    params = {"step": "open", "severity": "major"}
+    path = f"/api/v1/complaints/?{urlencode(params)}"
+    result.append(Scenario("API complaints step=open severity=major [gm]", path, client, api_complaints(params)))
+    pk = bench_complaints().order_by("pk").values_list("pk", flat=True)[bench_complaints().count() // 2]
+    result.append(Scenario("API complaint detail [gm]", f"/api/v1/complaints/{pk}/", client, 1))
+    customers = customer_list_for_user(user=gm).count()
+    result.append(Scenario("API customers [gm]", "/api/v1/customers/", client, customers))
+    rows = report_rows(gm, {})
+    result.append(Scenario("API statistics/pareto (12 months) [gm]", "/api/v1/statistics/pareto/", client, rows))
+    rows = complaint_list_rows(gm, {})
+    result.append(Scenario("complaint export.csv (open) [gm]", "/complaints/export.csv", client, rows))
     return result
 
 
@@ -303,6 +351,7 @@ def scenarios(q: str) -> list[Scenario]:
     result += complaint_scenarios(clients, users)
     result += dashboard_scenarios(clients, users)
     result += report_scenarios(clients, users)
+    result += api_scenarios(clients, users)
     result += schedule_scenarios()
     result.append(Scenario("healthz [anonymous]", "/healthz", anonymous))
     return result
@@ -367,7 +416,8 @@ def main(argv: list[str] | None = None) -> int:
     setup_django()
     logging.getLogger("axes").setLevel(logging.WARNING)  # one "successful login" line per force_login
     print(header(args.repeat))
-    results = [measure(scenario, args.repeat) for scenario in scenarios(args.q)]
+    chosen = [s for s in scenarios(args.q) if not args.only or any(part in s.name for part in args.only)]
+    results = [measure(scenario, args.repeat) for scenario in chosen]
     print(table(results))
     for scenario in {id(r.scenario.client): r.scenario for r in results if r.scenario.client}.values():
         scenario.client.logout()  # drop the bench sessions

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from crm_site.exports.lists import Column, ListExport, Selection, list_export
+from crm_site.exports.lists import Column, ListExport, Selection, choice_label, list_export
 from crm_site.org.access import access_of
 from crm_site.org.policy import allowed
 from crm_site.org.templatetags.org_tags import person
@@ -101,18 +101,18 @@ COMPLAINT_EXPORT = ListExport(
         Column(_lazy("Customer"), lambda user, c: c.customer.name),
         Column(_lazy("Phone"), lambda user, c: phone_for(user, c.customer, c.customer.phone)),
         Column(_lazy("Branch"), lambda user, c: c.branch.name),
-        Column(_lazy("Channel"), lambda user, c: c.get_channel_display()),
+        Column(_lazy("Channel"), lambda user, c: choice_label(c, "channel")),
         Column(_lazy("Category"), lambda user, c: str(c.category)),
-        Column(_lazy("Severity"), lambda user, c: c.get_severity_display()),
-        Column(_lazy("Priority"), lambda user, c: c.get_priority_display()),
-        Column(_lazy("Step"), lambda user, c: c.get_step_display()),
+        Column(_lazy("Severity"), lambda user, c: choice_label(c, "severity")),
+        Column(_lazy("Priority"), lambda user, c: choice_label(c, "priority")),
+        Column(_lazy("Step"), lambda user, c: choice_label(c, "step")),
         Column(_lazy("Handler"), lambda user, c: person(c.handler) if c.handler_id else ""),
         Column(_lazy("Department"), lambda user, c: str(c.department) if c.department_id else ""),
         Column(_lazy("When it happened"), lambda user, c: c.occurred_at),
         Column(_lazy("First response due"), lambda user, c: c.response_due_at),
         Column(_lazy("Resolution due"), lambda user, c: c.resolution_due_at),
         Column(_lazy("Due"), lambda user, c: _due_state(c)),
-        Column(_lazy("Escalation"), lambda user, c: c.get_escalation_level_display() if c.escalation_level else ""),
+        Column(_lazy("Escalation"), lambda user, c: choice_label(c, "escalation_level") if c.escalation_level else ""),
         Column(_lazy("Closed at"), lambda user, c: c.closed_at),
         Column(_lazy("Product / order"), lambda user, c: c.product),
         Column(_lazy("Where"), lambda user, c: c.location),

@@ -35,6 +35,7 @@ def customer_360(request, data):
             "customer": customer,
             "complaints": complaints,
             "can_manage": can_manage,
+            "can_verify": customer.unverified and can(user, "customer.verify", customer),
             "can_log": can(user, "customer.log_interaction", customer),
             "can_record_survey": can(user, "response.record", customer),
             "can_record_visit": data.visit_plan is not None

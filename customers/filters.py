@@ -45,6 +45,11 @@ class CustomerFilter(django_filters.FilterSet):
         label=_("Possible duplicates"),
         widget=django_filters.widgets.forms.CheckboxInput,
     )
+    unverified = django_filters.BooleanFilter(
+        method="filter_unverified",
+        label=_("Unverified only"),
+        widget=django_filters.widgets.forms.CheckboxInput,
+    )
 
     class Meta:
         model = Customer
@@ -58,7 +63,7 @@ class CustomerFilter(django_filters.FilterSet):
         else:
             del self.filters["branch"]
         for name, field in self.form.fields.items():
-            if name in ("mine", "duplicates"):
+            if name in ("mine", "duplicates", "unverified"):
                 continue
             is_select = hasattr(field.widget, "choices")
             field.widget.attrs.setdefault(
@@ -86,3 +91,6 @@ class CustomerFilter(django_filters.FilterSet):
 
     def filter_duplicates(self, queryset, name, value):
         return queryset.filter(possible_duplicate_of__isnull=False) if value else queryset
+
+    def filter_unverified(self, queryset, name, value):
+        return queryset.filter(unverified=True) if value else queryset

@@ -68,6 +68,8 @@ rules.add_perm("customer.create", contact_staff)
 customer_change = customer_in_branch & (supervisor | (is_frontline & user_is(customer_account_manager)))
 rules.add_perm("customer.change", customer_change)
 rules.add_perm("customer.see_phone", customer_change)
+# Clear the "unverified" mark of a record the public form or an e-mail created: whoever may edit the record.
+rules.add_perm("customer.verify", customer_change)
 
 
 def see_phone_filter(user) -> Q:

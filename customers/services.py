@@ -196,6 +196,24 @@ def customer_match_or_create_unverified(
 
 
 @transaction.atomic
+def customer_verify(*, actor, customer_id: int) -> Customer:
+    """Clear the mark of a record the customer created themselves (public form, e-mail): staff checked its details."""
+    qs = Customer.objects.filter(pk=customer_id)
+    if connection.features.has_select_for_update_of:
+        qs = qs.select_for_update(of=("self",))
+    customer = qs.first()
+    if customer is None or not can(actor, "customer.verify", customer):
+        raise CustomerError(_("You are not allowed to change this customer."))
+    if not customer.unverified:
+        raise CustomerError(_("This customer is already verified."))
+    customer.unverified = False
+    customer.save(update_fields=["unverified", "updated_at"])
+    # Labels in the actor's language, as customer_update writes its field names.
+    _log(customer.pk, Kind.UPDATED, actor, from_value=_("Unverified"), to_value=_("Verified"))
+    return customer
+
+
+@transaction.atomic
 def customer_update(*, actor, customer_id: int, tags=None, **changes) -> Customer:
     """Change the record's details; the history lists the fields that changed."""
     unknown = set(changes) - set(EDITABLE_FIELDS)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<id:pk>/interactions/", views.interaction_log, name="interaction_log"),
     path("<id:pk>/assessment/", views.assessment_record, name="assessment"),
     path("<id:pk>/status/", views.status_change, name="status"),
+    path("<id:pk>/verify/", views.customer_verify, name="verify"),
     path("<id:pk>/visit-plan/", views.visit_plan_edit, name="visit_plan"),
     path("<id:pk>/visit-plan/stop/", views.visit_plan_stop, name="visit_plan_stop"),
     path("visits/", views.visits, name="visits"),

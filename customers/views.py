@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from crm_site.exports.lists import Column, ListExport, Selection, list_export
+from crm_site.exports.lists import Column, ListExport, Selection, choice_label, list_export
 from crm_site.org.access import access_of
 from crm_site.org.forms_fields import parse_id
 from crm_site.org.policy import allowed, can
@@ -102,13 +102,13 @@ CUSTOMER_EXPORT = ListExport(
         Column(_lazy("Name"), lambda user, c: c.name),
         Column(_lazy("Company"), lambda user, c: c.company_name),
         Column(_lazy("Phone"), lambda user, c: phone_for(user, c, c.phone)),
-        Column(_lazy("Type"), lambda user, c: c.get_kind_display()),
+        Column(_lazy("Type"), lambda user, c: choice_label(c, "kind")),
         Column(_lazy("Branch"), lambda user, c: c.branch.name),
         Column(_lazy("Account manager"), lambda user, c: person(c.account_manager) if c.account_manager_id else ""),
-        Column(_lazy("Value quadrant"), lambda user, c: c.get_quadrant_display()),
-        Column(_lazy("Tier"), lambda user, c: c.get_tier_display()),
+        Column(_lazy("Value quadrant"), lambda user, c: choice_label(c, "quadrant")),
+        Column(_lazy("Tier"), lambda user, c: choice_label(c, "tier")),
         Column(_lazy("Current value"), lambda user, c: c.current_value),
-        Column(_lazy("Status"), lambda user, c: c.get_status_display()),
+        Column(_lazy("Status"), lambda user, c: choice_label(c, "status")),
         Column(_lazy("Tags"), lambda user, c: ", ".join(t.name for t in c.tags.all())),
         Column(_lazy("Created at"), lambda user, c: c.created_at),
     ],
@@ -315,6 +315,19 @@ def status_change(request, customer):
     return _back(request, customer)
 
 
+@require_POST
+@allowed("customer.verify", gate=customer_get_for_user, as_="customer")
+def customer_verify(request, customer):
+    """Staff checked the details of a record the customer created themselves (public form, e-mail)."""
+    try:
+        services.customer_verify(actor=request.user, customer_id=customer.pk)
+    except CustomerError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Customer marked as verified."))
+    return _back(request, customer)
+
+
 @allowed("customer.change", gate=customer_get_for_user, as_="customer")
 def visit_plan_edit(request, customer):
     staff = staff_for_branches(user=request.user, branch_ids=[customer.branch_id])
@@ -394,8 +407,8 @@ VISIT_EXPORT = ListExport(
         Column(_lazy("Customer"), lambda user, p: p.customer.name),
         Column(_lazy("Phone"), lambda user, p: phone_for(user, p.customer, p.customer.phone)),
         Column(_lazy("Branch"), lambda user, p: p.customer.branch.name),
-        Column(_lazy("Tier"), lambda user, p: p.customer.get_tier_display()),
-        Column(_lazy("Channel"), lambda user, p: p.get_channel_display()),
+        Column(_lazy("Tier"), lambda user, p: choice_label(p.customer, "tier")),
+        Column(_lazy("Channel"), lambda user, p: choice_label(p, "channel")),
         Column(_lazy("Owner"), lambda user, p: person(p.owner)),
         Column(_lazy("Every (days)"), lambda user, p: p.every_days),
         Column(_lazy("Purpose"), lambda user, p: p.purpose),

@@ -87,10 +87,7 @@ class PublicComplaintForm(forms.Form):
         required=False,
         widget=_text_area(3, REQUEST_MAX_CHARS),
     )
-    photos = PhotosField(
-        label=_("Photos (optional)"),
-        help_text=_("Up to %(count)d photos (JPEG, PNG, GIF or WebP), 10 MB each.") % {"count": MAX_FILES},
-    )
+    photos = PhotosField(label=_("Photos (optional)"))
     website = forms.CharField(
         label=_("Leave this field empty"),
         required=False,
@@ -99,6 +96,10 @@ class PublicComplaintForm(forms.Form):
 
     def __init__(self, *args, branch: Branch | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Filled in per request: a lazy string with % applied at import would stay in the default language.
+        self.fields["photos"].help_text = _("Up to %(count)d photos (JPEG, PNG, GIF or WebP), 10 MB each.") % {
+            "count": MAX_FILES
+        }
         self.fixed_branch = branch
         if branch is not None:
             del self.fields["branch"]
@@ -125,7 +126,8 @@ class PublicComplaintForm(forms.Form):
                 )
             )
         if not cleaned.get("phone") and not cleaned.get("email") and "phone" not in self.errors:
-            raise forms.ValidationError(_("Give a phone number or an e-mail address so that we can answer you."))
+            # On the phone field, so that the visitor sees where to type (the alert above points to it).
+            self.add_error("phone", _("Give a phone number or an e-mail address so that we can answer you."))
         return cleaned
 
     def contact_key(self) -> str:

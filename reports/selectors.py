@@ -60,28 +60,32 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
 
 
-def _scoped(*, user, filters: ReportFilters, with_period: bool = True) -> QuerySet[Complaint]:
+def _scoped(*, user, filters: ReportFilters, with_period: bool = True, model=Complaint, via: str = "") -> QuerySet:
+    """The complaints in scope; with ``model`` and ``via`` (the path from that model to its complaint,
+    "plan__complaint"), that model's rows whose complaint is in scope, filtered on the join itself (no second scan of
+    the complaints)."""
     if not can(user, "reports.view"):
-        return Complaint.objects.none()
+        return model.objects.none()
     if filters.branch_id is not None and not (
         can_access_branch(user, filters.branch_id) and Branch.objects.filter(pk=filters.branch_id).exists()
     ):
         raise Http404  # another branch's figures: as unknown as another branch's complaint
-    qs = scope_to_user_branch(Complaint.objects.all(), user).order_by()
+    p = f"{via}__" if via else ""
+    qs = scope_to_user_branch(model.objects.all(), user, field=f"{p}branch").order_by()
     if with_period and filters.date_from:
-        qs = qs.filter(created_at__gte=_day_start(filters.date_from))
+        qs = qs.filter(**{f"{p}created_at__gte": _day_start(filters.date_from)})
     if with_period and filters.date_to:
-        qs = qs.filter(created_at__lt=_day_start(filters.date_to + timedelta(days=1)))
+        qs = qs.filter(**{f"{p}created_at__lt": _day_start(filters.date_to + timedelta(days=1))})
     if filters.branch_id:
-        qs = qs.filter(branch_id=filters.branch_id)
+        qs = qs.filter(**{f"{p}branch_id": filters.branch_id})
     if filters.department_id:
-        qs = qs.filter(department_id=filters.department_id)
+        qs = qs.filter(**{f"{p}department_id": filters.department_id})
     if filters.category_id:
-        qs = qs.filter(category_id=filters.category_id)
+        qs = qs.filter(**{f"{p}category_id": filters.category_id})
     if filters.severity:
-        qs = qs.filter(severity=filters.severity)
+        qs = qs.filter(**{f"{p}severity": filters.severity})
     if filters.channel:
-        qs = qs.filter(channel=filters.channel)
+        qs = qs.filter(**{f"{p}channel": filters.channel})
     return qs
 
 
@@ -332,7 +336,8 @@ def quarter_pattern(*, user, filters: ReportFilters) -> dict:
         counts[index[_local_day(r["q"])]] += r["n"]
     remedies: dict[str, list[int]] = {}
     remedy_rows = (
-        Remedy.objects.filter(plan__complaint__in=qs.values("pk"), plan__status=PlanStatus.AGREED)
+        _scoped(user=user, filters=period, model=Remedy, via="plan__complaint")
+        .filter(plan__status=PlanStatus.AGREED)
         .annotate(q=TruncQuarter("plan__complaint__created_at"))
         .values("q", "kind")
         .annotate(n=Count("pk"))

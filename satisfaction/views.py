@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
-from crm_site.exports.lists import Column, ListExport, Selection, list_export
+from crm_site.exports.lists import Column, ListExport, Selection, choice_label, list_export
 from crm_site.exports.tables import table_response
 from crm_site.org.access import access_of
 from crm_site.org.models import Branch
@@ -440,13 +440,13 @@ RESPONSE_EXPORT = ListExport(
         Column(_lazy("Customer"), lambda user, r: r.customer.name),
         Column(_lazy("Branch"), lambda user, r: r.branch.name),
         Column(_lazy("Questionnaire"), lambda user, r: str(r.template)),
-        Column(_lazy("Source"), lambda user, r: r.get_source_display()),
+        Column(_lazy("Source"), lambda user, r: choice_label(r, "source")),
         Column(_lazy("Recorded by"), lambda user, r: person(r.recorded_by) if r.recorded_by_id else ""),
         Column(_lazy("Overall"), lambda user, r: r.overall),
-        Column(_lazy("Would buy again"), lambda user, r: r.get_repurchase_display()),
+        Column(_lazy("Would buy again"), lambda user, r: choice_label(r, "repurchase")),
         Column(_lazy("Recommend"), lambda user, r: r.recommend),
-        Column(_lazy("Tier"), lambda user, r: r.get_tier_display()),
-        Column(_lazy("Value quadrant"), lambda user, r: r.get_quadrant_display()),
+        Column(_lazy("Tier"), lambda user, r: choice_label(r, "tier")),
+        Column(_lazy("Value quadrant"), lambda user, r: choice_label(r, "quadrant")),
         Column(_lazy("Campaign"), lambda user, r: r.campaign.name if r.campaign_id else ""),
         Column(_lazy("Complaint"), lambda user, r: r.complaint.number if r.complaint_id else ""),
         Column(_lazy("Comments"), lambda user, r: r.comment),

@@ -1,5 +1,6 @@
 """Complaints as the API shows them (read), and the bodies of their actions (checked by complaints/forms.py)."""
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -124,9 +125,14 @@ class TimelineEventSerializer(serializers.Serializer):
 class AttachmentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     original_name = serializers.CharField()
-    content_type = serializers.CharField()
-    size = serializers.IntegerField()
+    content_type = serializers.CharField(help_text=_("Read from the file's content when it was attached."))
+    size = serializers.IntegerField(help_text=_("In bytes."))
     uploaded_at = serializers.DateTimeField()
+    download_url = serializers.SerializerMethodField(help_text=_("The file itself (same access as the complaint)."))
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_download_url(self, attachment) -> str:
+        return reverse("api:attachment_file", args=[attachment.pk])
 
 
 class RevisitSerializer(serializers.Serializer):
@@ -183,6 +189,10 @@ class ActionResultSerializer(serializers.Serializer):
     complaint = ComplaintDetailSerializer()
 
 
+class AttachmentResultSerializer(ActionResultSerializer):
+    attachment = AttachmentSerializer(help_text=_("The file just attached."))
+
+
 # --- Action bodies: the pages' forms --------------------------------------------------------------------------
 
 IntakeInput = serializer_for_form(complaint_forms.IntakeForm, "ComplaintCreateInput")
@@ -213,3 +223,11 @@ NoteInput = serializer_for_form(complaint_forms.NoteForm, "ComplaintNoteInput")
 ExtendInput = serializer_for_form(complaint_forms.ExtensionForm, "ComplaintExtendInput")
 CloseInput = serializer_for_form(complaint_forms.CloseForm, "ComplaintForceCloseInput")
 ReopenInput = serializer_for_form(complaint_forms.ReopenForm, "ComplaintReopenInput")
+
+
+class AttachmentInput(serializers.Serializer):
+    """The page's AttachmentForm, as multipart/form-data (the only body of the API that is not JSON)."""
+
+    file = serializers.FileField(
+        help_text=_("Photos, PDF, Word, Excel, audio or video, at most 10 MB; the type is read from the content.")
+    )

@@ -1,21 +1,25 @@
 """Complaints over the API: the list page's scope and filters, intake, the detail with its timeline, and each
 workflow action as a POST that calls exactly the service the page's view calls, under the same rule."""
 
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from complaints import forms as complaint_forms
 from complaints import services
 from complaints.actions import allowed_actions
 from complaints.filters import ComplaintFilter
-from complaints.forms import STEP_FORMS, AssignForm, IntakeForm, RemedyFormSet
+from complaints.forms import STEP_FORMS, AssignForm, AttachmentForm, IntakeForm, RemedyFormSet
 from complaints.models import Complaint, PlanStatus
 from complaints.selectors import (
     annotate_due_flags,
+    attachment_get_for_user,
     complaint_detail_for_user,
     complaint_get_for_user,
     complaint_list_for_user,
@@ -416,3 +420,61 @@ class Archive(ComplaintAction):
     def act(self, request, complaint, data):
         services.complaint_archive(actor=request.user, complaint_id=complaint.pk, expected_version=data["version"])
         return detail_response(request, complaint.pk, _("Complaint archived."))
+
+
+@extend_schema(tags=["complaints"])
+class AttachmentAdd(PolicyView):
+    """Attach an evidence file, as the page's form does (multipart/form-data, field ``file``)."""
+
+    rules = {"POST": allowed_rule("complaint.work", gate=complaint_get_for_user)}
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        summary=_("Attach an evidence file (photo, PDF, Word, Excel, audio or video; at most 10 MB)."),
+        request={"multipart/form-data": s.AttachmentInput},
+        responses={201: s.AttachmentResultSerializer},
+    )
+    def post(self, request, pk: int):
+        form = AttachmentForm(request.POST, request.FILES)
+        if not form.is_valid():
+            raise exceptions.ValidationError(form_errors(form))
+        try:
+            attachment = services.attachment_add(
+                actor=request.user, complaint_id=self.subject.pk, uploaded=form.cleaned_data["file"]
+            )
+        except WorkflowError as exc:
+            # The service's only refusals are the file's own (upload_check: its size, its content's type).
+            raise exceptions.ValidationError({"file": [str(exc)]}) from exc
+        detail = complaint_detail(request.user, pk)
+        body = {"message": _("File attached."), "complaint": detail, "attachment": attachment}
+        return Response(s.AttachmentResultSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["complaints"])
+class AttachmentFile(PolicyView):
+    """An evidence file's content, under its complaint's rule (as the page's download)."""
+
+    rules = {"GET": allowed_rule("complaint.view", gate=attachment_get_for_user, subject=_complaint_of)}
+
+    def perform_content_negotiation(self, request, force=False):
+        # The file answers whatever the client accepts; an error is JSON even when the client asked for an image.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        summary=_("Download an evidence file."),
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description=_("The file, with its type and name as it was attached.")
+            )
+        },
+    )
+    def get(self, request, pk: int):
+        attachment = self.subject
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

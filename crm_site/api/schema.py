@@ -38,7 +38,7 @@ ALWAYS = {
 }
 WRITES = {
     "409": _error(_("The work's rules refuse it now (workflow_refused, stale): the message says why.")),
-    "415": _error(_("The body is not JSON (unsupported_media_type).")),
+    "415": _error(_("The body is not in the operation's format: JSON, multipart for files (unsupported_media_type).")),
 }
 
 

@@ -1,5 +1,6 @@
-"""Surveys over the API: questionnaires (read), campaigns (read), and the customer's answer through the personal
-link's token: public, throttled per address like the answer page, written by satisfaction.services."""
+"""Surveys over the API: questionnaires (read), campaigns (created with the page's form, read, sent, closed),
+and the customer's answer through the personal link's token: public, throttled per address like the answer
+page, written by satisfaction.services."""
 
 from django.db import transaction
 from django.utils.translation import gettext, gettext_lazy, ngettext
@@ -11,13 +12,15 @@ from rest_framework.response import Response
 from satisfaction import services, staff_selectors
 from satisfaction.answer_forms import COMMENT_MAX_LENGTH, AnswerForm
 from satisfaction.answer_views import TOKEN_SHAPE
+from satisfaction.forms import CampaignForm
 from satisfaction.models import Campaign, Repurchase, SurveyItem, SurveyTemplate, bilingual
 from satisfaction.services import LinkProblem, invitation_for_token, invitation_opened, response_submit
+from satisfaction.views import _company_branches
 
 from .authentication import SessionAuthentication
 from .complaint_serializers import PersonSerializer, RefSerializer
 from .complaint_views import validated
-from .form_input import form_errors
+from .form_input import form_errors, serializer_for_form
 from .pagination import NewestFirst
 from .permissions import PUBLIC, PolicyView, allowed_rule
 from .schema import ErrorSerializer
@@ -79,7 +82,21 @@ class CampaignSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Campaign
-        fields = ["id", "name", "status", "template", "branch", "tier", "quadrant", "created_by", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "status",
+            "template",
+            "branch",
+            "tier",
+            "quadrant",
+            "complaint_closed_from",
+            "complaint_closed_to",
+            "skip_recent_days",
+            "link_valid_days",
+            "created_by",
+            "created_at",
+        ]
 
 
 class CampaignListSerializer(CampaignSerializer):
@@ -115,10 +132,21 @@ class TemplateDetail(PolicyView):
         return Response(TemplateDetailSerializer(self.subject).data)
 
 
+class CampaignActionResultSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    invited = serializers.IntegerField(required=False, help_text=gettext_lazy("Customers invited by this send."))
+    campaign = CampaignSerializer()
+
+
+# The page's form fills these in with the model's defaults; the API takes them as optional, with the same defaults.
+CAMPAIGN_DEFAULTED = ("skip_recent_days", "link_valid_days")
+CampaignInput = serializer_for_form(CampaignForm, "CampaignCreateInput", optional=CAMPAIGN_DEFAULTED)
+
+
 @extend_schema(tags=["surveys"])
 class CampaignList(PolicyView, GenericAPIView):
     list_endpoint = True
-    rules = {"GET": allowed_rule("campaign.create")}
+    rules = {"GET": allowed_rule("campaign.create"), "POST": allowed_rule("campaign.create")}
     serializer_class = CampaignListSerializer
     pagination_class = NewestFirst
 
@@ -130,6 +158,41 @@ class CampaignList(PolicyView, GenericAPIView):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
+    @extend_schema(
+        summary=gettext_lazy("Create a draft campaign (as the new campaign page: a branch's manager, their branch)."),
+        description=gettext_lazy(
+            "picked_codes: customer codes separated by spaces or commas, only customers the user may see; "
+            "empty: everyone in the segment. A branch is chosen by company-wide roles only."
+        ),
+        request=CampaignInput,
+        responses={201: CampaignActionResultSerializer},
+    )
+    def post(self, request):
+        user = request.user
+        data = validated(CampaignInput, request)
+        for name in CAMPAIGN_DEFAULTED:
+            if data.get(name) is None:
+                data[name] = Campaign._meta.get_field(name).default
+        form = CampaignForm(
+            data={k: v for k, v in data.items() if v is not None},
+            user=user,
+            templates=staff_selectors.templates_for_campaigns(),
+            branches=_company_branches(user),
+        )
+        # A branch's manager has no branch field on the page (the service pins their own): one given is refused,
+        # not quietly replaced.
+        if "branch" not in form.fields and data.get("branch") is not None:
+            raise exceptions.ValidationError(
+                {"branch": [gettext("Your campaigns are for your own branch: leave the branch out.")]}
+            )
+        if not form.is_valid():
+            raise exceptions.ValidationError(form_errors(form))
+        campaign = services.campaign_create(actor=user, campaign=form.instance, picked=form.picked_ids)
+        message = gettext("Campaign “%(name)s” saved as a draft: check it, then send it.") % {"name": campaign.name}
+        campaign = staff_selectors.campaign_get_for_user(user=user, pk=campaign.pk)
+        body = {"message": message, "campaign": campaign}
+        return Response(CampaignActionResultSerializer(body).data, status=status.HTTP_201_CREATED)
+
 
 @extend_schema(tags=["surveys"])
 class CampaignDetail(PolicyView):
@@ -138,12 +201,6 @@ class CampaignDetail(PolicyView):
     @extend_schema(summary=gettext_lazy("One campaign."), responses=CampaignSerializer)
     def get(self, request, pk: int):
         return Response(CampaignSerializer(self.subject).data)
-
-
-class CampaignActionResultSerializer(serializers.Serializer):
-    message = serializers.CharField()
-    invited = serializers.IntegerField(required=False, help_text=gettext_lazy("Customers invited by this send."))
-    campaign = CampaignSerializer()
 
 
 @extend_schema(tags=["surveys"])

@@ -7,6 +7,7 @@ is the very function the page uses to turn its querystring into rows, so the exp
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,6 +24,19 @@ from .tables import FORMATS, query_filters, table_response
 CHUNK_SIZE = 2000
 # Each list's name (a lazy translation) by kind, for "My exports" and the admin; filled as the lists declare theirs.
 KIND_TITLES: dict[str, object] = {}
+
+
+def choice_label(obj, field: str) -> str:
+    """``obj.get_<field>_display()`` without a translation lookup per row (a 20,000-row export made 500,000 of
+    them): each model field's labels are translated once per language."""
+    value = getattr(obj, field)
+    labels = _choice_labels(type(obj), field, translation.get_language())
+    return labels.get(value, "" if value is None else str(value))
+
+
+@lru_cache(maxsize=256)
+def _choice_labels(model, field: str, language: str | None) -> dict:
+    return {key: str(label) for key, label in model._meta.get_field(field).flatchoices}
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
+from complaints.services import attachment_add
 from complaints.workflow import Step
 from crm_site.api.services import api_token_create
-from tests.complaints.factories import ComplaintFactory, submit_plan, walk_to
+from tests.complaints.factories import ComplaintFactory, png_upload, submit_plan, walk_to
 from tests.customers.factories import VisitPlanFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
@@ -36,6 +37,7 @@ def role_headers(users_by_role, customer, frontline, settings):
     settings.REST_FRAMEWORK = rest  # hundreds of requests a minute: the throttles are tested elsewhere
     complaint = walk_to(ComplaintFactory(actor=frontline, customer=customer), Step.ACTION, actor=frontline)
     submit_plan(complaint, frontline)
+    attachment_add(actor=frontline, complaint_id=complaint.pk, uploaded=png_upload())  # a file to download
     ComplaintFactory(actor=frontline, customer=customer)
     VisitPlanFactory(customer=customer, owner=frontline)
     headers = {

@@ -399,6 +399,17 @@ MATRIX = [
     ("customer.change", "manager_a", "customer_b", False),
     ("customer.change", "frontline_a", "customer_b2", False),
     ("customer.change", "inactive_manager", "customer_a", False),
+    # Clearing the "unverified" mark of a record the customer created themselves: whoever may edit the record.
+    ("customer.verify", "frontline_a", "customer_a", True),
+    ("customer.verify", "manager_a", "customer_a", True),
+    ("customer.verify", "gm", "customer_a", True),
+    ("customer.verify", "frontline_a2", "customer_a", False),
+    ("customer.verify", "admin", "customer_a", False),
+    ("customer.verify", "manager_b", "customer_a", False),
+    ("customer.verify", "frontline_b", "customer_b", True),
+    ("customer.verify", "manager_a", "customer_b", False),
+    ("customer.verify", "inactive_manager", "customer_a", False),
+    ("customer.verify", "anonymous", "customer_a", False),
     # Full phone numbers: the customer's account manager, the supervisors of *its* branch and the general manager;
     # not other front-line staff, not the admin, and NOT a manager of another branch even while that branch
     # handles a complaint of the customer (manager_b and customer_a).

@@ -174,7 +174,9 @@ def test_every_page_obeys_the_policy(rollback, route, variant, user_name, method
 
 
 @pytest.mark.parametrize("user_name", WALK_USERS)
-@pytest.mark.parametrize("path", ["config/", "config/auth/user/", "config/complaints/category/"])
+@pytest.mark.parametrize(
+    "path", ["config/", "config/auth/user/", "config/complaints/category/", "config/api/apitoken/"]
+)
 def test_the_configuration_pages_obey_config_use(rollback, user_name, path):
     world = rollback
     user = world.user(user_name)

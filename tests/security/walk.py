@@ -107,8 +107,10 @@ ARGUMENTS_OF_URL = {
             "complaint_force_close",
             "complaint_reopen",
             "complaint_archive",
+            "complaint_attachments",
         )
     },
+    "api:attachment_file": {"pk": "attachment_a"},
     "api:plan_decide": {"pk": "plan_a"},
     "api:plan_response": {"pk": "plan_a"},
     "api:remedy_done": {"pk": "remedy_a"},
