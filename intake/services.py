@@ -43,6 +43,10 @@ NUMBER_RE = re.compile(r"\bTS-\d{4}-\d{6}\b")
 # The category a complaint gets before staff file it (the visitor is not asked to classify their own complaint).
 DEFAULT_CATEGORY = "other"
 
+# A customer record's "source" is data read by staff in either language, written in both like the demo's names.
+SOURCE_WEB = "网上投诉表单 Web complaint form"
+SOURCE_EMAIL = "投诉邮箱 Complaint e-mail"
+
 
 class IntakeError(Exception):
     """A refused submission; ``str(error)`` is the sentence the visitor sees."""
@@ -78,7 +82,7 @@ def web_complaint_submit(*, branch_id: int, data: WebComplaint, files=()) -> Com
         raise IntakeError(_("Add at most %(count)d photos.") % {"count": MAX_FILES})
     try:
         customer, _created = customer_match_or_create_unverified(
-            name=data.name, phone=data.phone, email=data.email, branch_id=branch_id, source=_("Web complaint form")
+            name=data.name, phone=data.phone, email=data.email, branch_id=branch_id, source=SOURCE_WEB
         )
         intake = Intake(
             customer=customer,
@@ -265,7 +269,7 @@ def _mail_handle(message: EmailMessage | None, message_id: str, raw: bytes) -> I
     except (TypeError, ValueError):
         occurred_at = None
     customer, _created = customer_match_or_create_unverified(
-        name=(name or sender.split("@")[0])[:200], email=sender, branch_id=branch.pk, source=_("E-mail")
+        name=(name or sender.split("@")[0])[:200], email=sender, branch_id=branch.pk, source=SOURCE_EMAIL
     )
     words = f"{subject}\n\n{text}".strip() if subject and subject not in text else text
     complaint = complaint_create(
