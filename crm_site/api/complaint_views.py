@@ -356,7 +356,11 @@ class NoteAdd(ComplaintAction):
     def act(self, request, complaint, data):
         d = form_data(complaint_forms.NoteForm, data)
         services.complaint_add_note(
-            actor=request.user, complaint_id=complaint.pk, text=d["text"], customer_facing=d["customer_facing"]
+            actor=request.user,
+            complaint_id=complaint.pk,
+            text=d["text"],
+            customer_facing=d["customer_facing"],
+            send_by_email=d["send_by_email"],
         )
         return detail_response(request, complaint.pk, _("Note added."), code=status.HTTP_201_CREATED)
 

@@ -142,6 +142,21 @@ def test_a_note_is_added_to_the_timeline(frontline, complaint):
     assert event.note == "Called back" and event.actor == frontline
 
 
+def test_a_note_is_sent_by_email_as_on_the_page(frontline, complaint):
+    url = reverse("api:complaint_note", args=[complaint.pk])
+    internal = api_client(frontline).post(url, {"text": "x", "send_by_email": True}, format="json")
+    assert_error(internal, 400, "validation_error")  # only a note told to the customer goes out
+    complaint.customer.email = ""
+    complaint.customer.save(update_fields=["email"])
+    no_address = {"text": "We are on it", "customer_facing": True, "send_by_email": True}
+    assert_error(api_client(frontline).post(url, no_address, format="json"), 409, "workflow_refused")
+    complaint.customer.email = "li@example.com"
+    complaint.customer.save(update_fields=["email"])
+    assert api_client(frontline).post(url, no_address, format="json").status_code == 201
+    event = TimelineEvent.objects.filter(complaint=complaint, kind=TimelineEvent.Kind.NOTE).get()
+    assert event.data == {"send_by_email": True}
+
+
 def test_the_detail_carries_the_timeline_and_what_the_user_may_do(action_complaint, frontline, manager):
     complaint, plan = action_complaint
     data = api_client(manager).get(reverse("api:complaint", args=[complaint.pk])).json()
