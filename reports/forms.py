@@ -52,7 +52,9 @@ class ReportFilterForm(forms.Form):
 
     def __init__(self, *args, choices: dict, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["branch"].choices = [("", _("All branches")), *choices["branches"]]
+        branches = list(choices["branches"])
+        # A manager sees one branch: "All branches" would promise more than the figures hold.
+        self.fields["branch"].choices = branches if len(branches) == 1 else [("", _("All branches")), *branches]
         self.fields["department"].choices = [("", _("All departments")), *choices["departments"]]
         self.fields["category"].choices = [("", _("All categories")), *choices["categories"]]
         self.fields["severity"].choices = [("", _("Any severity")), *Severity.choices]

@@ -43,6 +43,15 @@ def test_a_manager_asking_for_another_branch_gets_404(client, data, manager, oth
     assert client.get(reverse("reports:statistics"), {"branch": branch.pk}).status_code == 200
 
 
+def test_a_manager_is_offered_only_their_branch(client, data, manager, gm, branch, other_branch):
+    client.force_login(manager)
+    choices = list(client.get(reverse("reports:statistics")).context["form"].fields["branch"].choices)
+    assert choices == [(branch.pk, branch.name)]
+    client.force_login(gm)
+    choices = client.get(reverse("reports:statistics")).context["form"].fields["branch"].choices
+    assert [value for value, _label in choices] == ["", *sorted([branch.pk, other_branch.pk])]
+
+
 def test_front_line_has_no_statistics(client, data, frontline):
     client.force_login(frontline)
     assert client.get(reverse("reports:statistics")).status_code == 403
