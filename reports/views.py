@@ -394,8 +394,10 @@ class Report:
 # --- Pages --------------------------------------------------------------------------------------------------------
 
 
-def _report_for(request) -> tuple[ReportFilterForm, Report]:
-    """The filters from the query; a branch the user may not see answers 404 (the selectors say so)."""
+def report_for(request) -> tuple[ReportFilterForm, Report]:
+    """The filters from the query; a branch the user may not see answers 404 (the selectors say so).
+
+    The one way from a querystring to the figures: the page, its exports and the API's statistics all call it."""
     raw_branch = request.GET.get("branch", "")
     branch_id = int(raw_branch) if raw_branch.isdigit() else None
     form = ReportFilterForm(request.GET or None, choices=selectors.filter_choices(user=request.user))
@@ -418,7 +420,7 @@ def _pareto_rows(report: Report, table: Table) -> list[dict]:
 @require_GET
 @allowed("reports.view")
 def statistics(request):
-    form, report = _report_for(request)
+    form, report = report_for(request)
     headline = report.summary
     has_data = headline["received"] > 0
     tables = (
@@ -449,7 +451,7 @@ def statistics(request):
 def statistics_export(request, table: str, fmt: str):
     if table not in TABLES or fmt not in ("csv", "xlsx"):
         raise Http404
-    _form, report = _report_for(request)
+    _form, report = report_for(request)
     data = report.table(table)
     f = report.filters
     return table_response(

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from reports import selectors
-from reports.views import _report_for
+from reports.views import report_for
 
 from .permissions import PolicyView, allowed_rule
 
@@ -73,7 +73,7 @@ class Figure(PolicyView):
                 by = self.by_input(data={"by": request.query_params.get("by")})
                 by.is_valid(raise_exception=True)
                 params["by"] = by.validated_data["by"]
-            _form, report = _report_for(request._request)  # the page's filters; another branch: 404
+            _form, report = report_for(request._request)  # the page's filters; another branch: 404
             data = self.figure(request.user, report.filters, **params)
             return Response({"filters": FiltersSerializer(report.filters).data, "data": data})
 
