@@ -1,3 +1,5 @@
+import re
+
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -5,12 +7,24 @@ from django.utils.translation import gettext_lazy as _
 
 from crm_site.org.access import access_of
 from crm_site.org.models import Branch
+from customers.models import Customer
 from customers.phones import same_phone
+from customers.search import contains
 
 from .models import Category, Channel, Complaint, EscalationLevel, Severity
 from .rules import WORKER_ROLES
 from .selectors import due_soon_filter, overdue_filter
 from .workflow import Step
+
+# TS-YYYY-NNNNNN (complaints.services.complaint_number_next); the bench's are one digit longer.
+NUMBER = re.compile(r"TS-\d{4}-\d{6,7}")
+# What can be part of a number, three characters or more: shorter fragments match nearly every number.
+NUMBER_FRAGMENT = re.compile(r"[A-Z0-9-]{3,}")
+# The customers a search matches are passed to the complaint query by key up to this many.
+CUSTOMERS_BY_KEY = 500
+# The customer's words and the product are searched from this many characters: shorter fragments match too much
+# text to be useful, and a trigram index cannot serve them.
+WORDS_FROM = 3
 
 SORTS = [
     ("-created_at", _("Newest first")),
@@ -101,17 +115,31 @@ class ComplaintFilter(django_filters.FilterSet):
             )
 
     def search(self, qs, name, value):
+        """A whole number finds its complaint by the unique index; otherwise a fragment of the number (three
+        characters or more), the customer (name fragment, exact code, full phone: never a phone fragment) and,
+        from three characters, the customer's words and the product. Every condition is on the complaint row, so
+        PostgreSQL can combine its indexes (trigram GIN on number, words and product; the customer's complaints by
+        customer) instead of joining the customer to every complaint; the matching customers are read first, by
+        their own indexes (customers.search)."""
         value = value.strip()
         if not value:
             return qs
-        return qs.filter(
-            Q(number__icontains=value)
-            | Q(customer__name__icontains=value)
-            | Q(customer__code__iexact=value)
-            | same_phone("customer__phone_e164", value)
-            | Q(customer_words__icontains=value)
-            | Q(product__icontains=value)
-        )
+        if NUMBER.fullmatch(value.upper()):
+            return qs.filter(number=value.upper())
+        matching = Customer.objects.filter(
+            contains("name", value) | Q(code__iexact=value) | same_phone("phone_e164", value)
+        ).values("pk")
+        customers = list(matching.order_by().values_list("pk", flat=True)[: CUSTOMERS_BY_KEY + 1])
+        if len(customers) > CUSTOMERS_BY_KEY:  # a very common fragment: let the database join instead
+            by_customer = Q(customer__in=matching.order_by())
+        else:
+            by_customer = Q(customer__in=customers)
+        condition = by_customer
+        if NUMBER_FRAGMENT.fullmatch(value.upper()):
+            condition |= Q(number__contains=value.upper())
+        if len(value) >= WORDS_FROM:
+            condition |= Q(customer_words__icontains=value) | Q(product__icontains=value)
+        return qs.filter(condition)
 
     def filter_step(self, qs, name, value):
         return qs.exclude(step=Step.CLOSED) if value == "open" else qs.filter(step=value)

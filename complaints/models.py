@@ -308,6 +308,9 @@ class Complaint(models.Model):
     repeat_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="repeats", verbose_name=_("repeat of")
     )
+    # Set when a later complaint becomes a repeat of this one (complaint_create): the list's repeat badge reads the
+    # row instead of asking, per row, whether any complaint points here.
+    has_repeats = models.BooleanField(_("has repeat complaints"), default=False, editable=False)
     # Step content
     key_points = models.TextField(_("key points"), blank=True)
     emotional_state = models.CharField(_("emotional state"), max_length=20, choices=EmotionalState.choices, blank=True)
@@ -364,6 +367,26 @@ class Complaint(models.Model):
             # The schedule's scans (complaints.schedule), every minute: open complaints by deadline, and those still
             # waiting for a first response by theirs.
             models.Index(fields=["resolution_due_at"], name="cmp_open_due_idx", condition=~Q(step="closed")),
+            # The open queue (the list's default, the home pages' counts and urgent list): a few percent of a table
+            # that keeps every complaint ever received, so only the open rows are indexed. Newest first, company-wide
+            # and per branch; the per-branch one carries what the home counts read, so they need not visit the table.
+            models.Index(fields=["-created_at", "-id"], name="cmp_open_created_idx", condition=~Q(step="closed")),
+            models.Index(
+                fields=["branch", "-created_at", "-id"],
+                include=[
+                    "handler",
+                    "first_responder",
+                    "severity",
+                    "resolution_due_at",
+                    "response_due_at",
+                    "first_responded_at",
+                ],
+                name="cmp_open_branch_created_idx",
+                condition=~Q(step="closed"),
+            ),
+            models.Index(
+                fields=["branch", "resolution_due_at"], name="cmp_open_branch_due_idx", condition=~Q(step="closed")
+            ),
             models.Index(
                 fields=["response_due_at"],
                 name="cmp_unanswered_due_idx",

@@ -1,7 +1,17 @@
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    FilteredRelation,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 
 from crm_site.org.access import access_of, scope_to_user_branch
@@ -9,8 +19,21 @@ from crm_site.org.policy import visible_or_404
 from crm_site.org.roles import Role
 from customers.models import Customer
 from customers.phones import same_phone
+from customers.search import name_or_company
 
-from .models import Attachment, Complaint, PlanStatus, Remedy, ResolutionPlan, Severity, SlaPolicy, TimelineEvent
+from .models import (
+    Attachment,
+    Complaint,
+    CustomerResponse,
+    PlanDecision,
+    PlanStatus,
+    Remedy,
+    ResolutionPlan,
+    Revisit,
+    Severity,
+    SlaPolicy,
+    TimelineEvent,
+)
 from .workflow import Step
 
 
@@ -37,7 +60,7 @@ def intake_customer_search(*, q: str, limit: int = 10) -> list[Customer]:
     q = q.strip()
     if not q:
         return []
-    condition = Q(name__icontains=q) | Q(company_name__icontains=q) | Q(code__iexact=q) | same_phone("phone_e164", q)
+    condition = name_or_company(q) | Q(code__iexact=q) | same_phone("phone_e164", q)
     return list(intake_customers().filter(condition).order_by("name", "pk")[:limit])
 
 
@@ -70,8 +93,20 @@ def attachment_get_for_user(*, user, pk: int) -> Attachment:
 
 def complaint_detail_for_user(*, user, pk: int) -> Complaint:
     """One complaint with everything its page shows, in a fixed number of queries."""
-    plans = ResolutionPlan.objects.select_related("submitted_by").prefetch_related(
-        "remedies", "decisions__decided_by", "responses__recorded_by"
+    # Each related person is joined into its rows' query (a nested prefetch would cost one more query each), and a
+    # plan's decisions (one per level at most, cmp_one_decision_per_plan_level) into the plans' query.
+    levels = {level: f"decision_{level}" for level in PlanDecision.Level.values}
+    plans = (
+        ResolutionPlan.objects.annotate(
+            **{
+                name: FilteredRelation("decisions", condition=Q(decisions__level=level))
+                for level, name in levels.items()
+            }
+        )
+        .select_related("submitted_by", *(f"{name}__decided_by" for name in levels.values()))
+        .prefetch_related(
+            "remedies", Prefetch("responses", queryset=CustomerResponse.objects.select_related("recorded_by"))
+        )
     )
     qs = (
         _complaints()
@@ -80,18 +115,30 @@ def complaint_detail_for_user(*, user, pk: int) -> Complaint:
             Prefetch("plans", queryset=plans),
             Prefetch("timeline", queryset=TimelineEvent.objects.select_related("actor")),
             "attachments",
-            "revisits__recorded_by",
-            "extensions__granted_by",
+            Prefetch("revisits", queryset=Revisit.objects.select_related("recorded_by")),
             "repeats",
         )
     )
     complaint = visible_or_404(user, "complaint.view", qs.filter(pk=pk).first())
+    # The deadline extensions, from the timeline rows above: complaint_extend_deadline writes each with its reason
+    # and who granted it, so the page needs no query of the extensions table.
+    complaint.extension_events = [e for e in complaint.timeline.all() if e.kind == TimelineEvent.Kind.EXTENSION]
+    for plan in complaint.plans.all():
+        decisions = (getattr(plan, name, None) for name in levels.values())  # not set where the join found none
+        _serve_prefetched(plan, "decisions", sorted((d for d in decisions if d is not None), key=lambda d: d.pk))
     # Serve current_plan / last_revisit from the prefetched rows instead of new queries.
     all_plans = sorted(complaint.plans.all(), key=lambda p: p.pk, reverse=True)
     complaint.current_plan = next((p for p in all_plans if p.status != PlanStatus.SUPERSEDED), None)
     revisits = list(complaint.revisits.all())
     complaint.last_revisit = revisits[-1] if revisits else None
     return complaint
+
+
+def _serve_prefetched(obj, relation: str, rows: list) -> None:
+    """Let ``obj.<relation>.all()`` answer ``rows`` as prefetch_related would have (they came with another query)."""
+    queryset = getattr(obj, relation).all()
+    queryset._result_cache, queryset._prefetch_done = rows, True
+    obj.__dict__.setdefault("_prefetched_objects_cache", {})[relation] = queryset
 
 
 DEFAULT_DUE_SOON = timedelta(hours=24)
@@ -163,7 +210,3 @@ def approval_queue_for_user(*, user) -> QuerySet[ResolutionPlan]:
         .prefetch_related("remedies")
         .order_by("submitted_at")
     )
-
-
-def annotate_repeat_flag(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
-    return qs.annotate(has_repeats=Exists(Complaint.objects.filter(repeat_of=OuterRef("pk"))))

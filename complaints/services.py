@@ -79,6 +79,15 @@ EMAIL_NOTE_LISTENERS: list = []
 # Called with each new revisit inside revisit_record's transaction, by apps above this one (satisfaction makes it a
 # survey answer), so that complaints need not know them: the same layering as customers.rules.READ_REASONS.
 REVISIT_LISTENERS: list = []
+# Called with a complaint and "before" when a service locks it for a change and "after" once it is written, inside the
+# transaction, by apps above this one that keep figures of each complaint (reports: the monthly statistics).
+CHANGE_LISTENERS: list = []
+
+
+def _changed(complaint: Complaint, stage: str) -> None:
+    for listener in CHANGE_LISTENERS:
+        listener(complaint, stage)
+
 
 # Fields each step records (the detail page's step form writes only these).
 STEP_FIELDS = {
@@ -141,6 +150,7 @@ def _lock(complaint_id: int, expected_version: int | None = None) -> Complaint:
     complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
     if expected_version is not None and complaint.version != expected_version:
         raise StaleForm()
+    _changed(complaint, "before")
     return complaint
 
 
@@ -148,6 +158,7 @@ def _save(complaint: Complaint, fields: list[str]) -> None:
     complaint.version = F("version") + 1
     complaint.save(update_fields=[*fields, "version", "updated_at"])
     complaint.refresh_from_db(fields=["version"])
+    _changed(complaint, "after")
 
 
 def _move(complaint: Complaint, dst: Step, move: Move, actor, note: str = "", data: dict | None = None) -> None:
@@ -274,9 +285,11 @@ def complaint_create(*, actor, intake: Intake, files=(), branch_id: int | None =
     )
     _log(complaint, Kind.CREATED, actor, to_step=Step.LISTEN, data={"by_customer": True} if actor is None else None)
     if earlier is not None:
+        Complaint.objects.filter(pk=earlier.pk, has_repeats=False).update(has_repeats=True)
         _log(complaint, Kind.REPEAT, actor, data={"number": earlier.number})
     for f in files:
         _attach(complaint, f, actor)
+    _changed(complaint, "after")
     return complaint
 
 
@@ -767,6 +780,7 @@ def complaint_escalate(*, complaint_id: int, level: int) -> Complaint:
         data={"level": level, "due": complaint.resolution_due_at.isoformat()},
     )
     complaint.save(update_fields=["escalation_level", "escalated_at", "updated_at"])
+    _changed(complaint, "after")
     return complaint
 
 

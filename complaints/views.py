@@ -15,6 +15,7 @@ from crm_site.org.access import access_of
 from crm_site.org.policy import allowed
 from crm_site.org.templatetags.org_tags import person
 from crm_site.org.throttle import LOOKUP_MIN_LENGTH, throttle_lookups
+from crm_site.pagination import CappedPaginator
 from customers.masking import phone_for
 
 from . import services
@@ -41,7 +42,6 @@ from .models import CannedPhrase, PlanStatus, Severity
 from .rules import WORKER_ROLES
 from .selectors import (
     annotate_due_flags,
-    annotate_repeat_flag,
     approval_queue_for_user,
     attachment_get_for_user,
     complaint_detail_for_user,
@@ -65,7 +65,7 @@ def _complaint_sort(query) -> str:
 def complaint_selection(user, query) -> Selection:
     """The complaints the list shows for this querystring (the page and its export); a filter not understood is
     ignored, as the page says."""
-    qs = annotate_due_flags(annotate_repeat_flag(complaint_list_for_user(user=user))).annotate(
+    qs = annotate_due_flags(complaint_list_for_user(user=user)).annotate(
         severity_rank=Case(
             When(severity=Severity.MAJOR, then=Value(3)),
             When(severity=Severity.IMPORTANT, then=Value(2)),
@@ -126,7 +126,7 @@ COMPLAINT_EXPORT = ListExport(
 def complaint_list(request):
     selection = complaint_selection(request.user, request.GET)
     filterset, sort = selection.form, _complaint_sort(request.GET)
-    page = Paginator(selection.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(selection.rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "complaints/complaint_list.html",

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.utils import timezone
 
 from complaints.models import BusinessCalendar, Category, ComplaintSettings, Severity, SlaPolicy
@@ -43,7 +43,7 @@ def home_context_for(user) -> dict:
     access = access_of(user)
     if can(user, "config.use"):
         # An admin configures: their home is the state of the configuration, not a complaint queue.
-        return {"role": access.role, "branch": None, "csi": csi_headline(user), **admin_home_context()}
+        return {"role": access.role, "branch": None, "csi": csi_headline(user), **admin_home_context(user)}
     customers = customer_list_for_user(user=user)
     context: dict = {
         "role": access.role,
@@ -61,70 +61,102 @@ def home_context_for(user) -> dict:
     return context
 
 
-def admin_home_context() -> dict:
+class _Count(Subquery):
+    """COUNT(*) of a queryset's rows, as a scalar subquery (0 when there are none)."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) counted)"
+    output_field = IntegerField()
+
+    def __init__(self, queryset, **extra):
+        super().__init__(queryset.order_by().values("pk"), **extra)
+
+
+def admin_home_context(user) -> dict:
     """Configuration status, users and roles, recent changes: a fixed number of queries at any data size."""
+    figures = _figures(user)
     return {
-        "config": _configuration_status(),
-        "staff": _staff_summary(),
+        "config": _configuration_status(figures),
+        "staff": _staff_summary(figures),
         "recent_role_changes": list(RoleChange.objects.select_related("user", "actor")[:RECENT_ROWS]),
         "recent_admin_log": list(
             LogEntry.objects.select_related("user", "content_type").order_by("-action_time", "-pk")[:RECENT_ROWS]
         ),
-        "jobs": Job.objects.filter(state__in=[JobState.FAILED, JobState.PENDING, JobState.RUNNING]).aggregate(
-            failed=Count("pk", filter=Q(state=JobState.FAILED)),
-            waiting=Count("pk", filter=Q(state__in=[JobState.PENDING, JobState.RUNNING])),
-        ),
+        "jobs": {"failed": figures["jobs_failed"], "waiting": figures["jobs_waiting"]},
         # Mails the intake could not read are kept for an admin: the home page says when some wait.
-        "mails_to_review": unread_mails().count(),
+        "mails_to_review": figures["mails_to_review"],
     }
 
 
-def _configuration_status() -> dict:
-    uncovered = Branch.objects.filter(is_active=True, business_calendar__isnull=True).order_by("code")
+def _figures(user) -> dict:
+    """Every count the page shows, each a subquery of one query: selected on the admin's own row, as a query needs
+    a row to select from and theirs is there whenever they are signed in."""
+    User = get_user_model()
+    memberships = User.groups.through.objects.filter(user_id=OuterRef("pk"))
+    active = User.objects.filter(is_active=True)
+    expressions = {
+        "default_calendar": Exists(BusinessCalendar.objects.filter(branch__isnull=True)),
+        "uncovered": _Count(_uncovered_branches()),
+        "categories": _Count(Category.objects.all()),
+        "active_categories": _Count(Category.objects.filter(is_active=True)),
+        "jobs_failed": _Count(Job.objects.filter(state=JobState.FAILED)),
+        "jobs_waiting": _Count(Job.objects.filter(state__in=[JobState.PENDING, JobState.RUNNING])),
+        "mails_to_review": _Count(unread_mails()),
+        "active": _Count(active),
+        "inactive": _Count(User.objects.filter(is_active=False)),
+        "superusers": _Count(active.filter(is_superuser=True)),
+        "without_role": _Count(
+            active.filter(is_superuser=False).exclude(Exists(memberships.filter(group__name__in=Role.values)))
+        ),
+        "without_profile": _Count(active.filter(staff_profile__isnull=True)),
+        "without_branch": _Count(
+            active.filter(staff_profile__branch__isnull=True).filter(
+                Exists(memberships.filter(group__name__in=BRANCH_ROLES))
+            )
+        ),
+        **{f"quadrant_{q}": Exists(QuadrantPolicy.objects.filter(quadrant=q)) for q in Quadrant.values},
+        **{f"group_{role}": Subquery(Group.objects.filter(name=role).values("pk")[:1]) for role in Role.values},
+        **{f"members_{role}": _Count(active.filter(groups__name=role)) for role in Role.values},
+    }
+    return User.objects.filter(pk=user.pk).values(**expressions).get()
+
+
+def _uncovered_branches():
+    return Branch.objects.filter(is_active=True, business_calendar__isnull=True)
+
+
+def _configuration_status(figures: dict) -> dict:
     policies = {p.severity: p for p in SlaPolicy.objects.all()}
     sla = [
         {"severity": severity.label, "policy": policies.get(severity), "default": DEFAULT_LIMITS[severity]}
         for severity in Severity
     ]
-    quadrants = set(QuadrantPolicy.objects.values_list("quadrant", flat=True))
-    categories = Category.objects.aggregate(active=Count("pk", filter=Q(is_active=True)), total=Count("pk"))
     return {
-        "default_calendar": BusinessCalendar.objects.filter(branch__isnull=True).exists(),
-        "branches_without_calendar": list(uncovered.values_list("name", flat=True)[:BRANCHES_LISTED]),
-        "branches_without_calendar_count": uncovered.count(),
-        "active_categories": categories["active"],
-        "categories": categories["total"],
+        "default_calendar": figures["default_calendar"],
+        "branches_without_calendar": list(
+            _uncovered_branches().order_by("code").values_list("name", flat=True)[:BRANCHES_LISTED]
+        ),
+        "branches_without_calendar_count": figures["uncovered"],
+        "active_categories": figures["active_categories"],
+        "categories": figures["categories"],
         "sla": sla,
         "sla_missing": sum(1 for row in sla if row["policy"] is None),
         "complaint_settings": ComplaintSettings.objects.filter(pk=1).first(),
         "value_matrix": ValueMatrixSettings.objects.filter(pk=1).first(),
-        "quadrants_missing": [q.label for q in Quadrant if q not in quadrants],
+        "quadrants_missing": [q.label for q in Quadrant if not figures[f"quadrant_{q.value}"]],
         "last_classification": ClassificationRun.objects.select_related("triggered_by").first(),
     }
 
 
-def _staff_summary() -> dict:
-    User = get_user_model()
-    memberships = User.groups.through.objects.filter(user_id=OuterRef("pk"))
-    has_role = Exists(memberships.filter(group__name__in=Role.values))
-    needs_branch = Exists(memberships.filter(group__name__in=BRANCH_ROLES))
-    active = Q(is_active=True)
-    counts = User.objects.aggregate(
-        active=Count("pk", filter=active),
-        inactive=Count("pk", filter=~active),
-        superusers=Count("pk", filter=active & Q(is_superuser=True)),
-        without_role=Count("pk", filter=active & Q(is_superuser=False) & ~has_role),
-        without_profile=Count("pk", filter=active & Q(staff_profile__isnull=True)),
-        without_branch=Count("pk", filter=active & Q(staff_profile__branch__isnull=True) & needs_branch),
-    )
-    groups = {
-        g.name: g
-        for g in Group.objects.filter(name__in=Role.values).annotate(
-            members=Count("user", filter=Q(user__is_active=True))
-        )
-    }
+def _staff_summary(figures: dict) -> dict:
+    names = ("active", "inactive", "superusers", "without_role", "without_profile", "without_branch")
     per_role = [
-        {"label": role.label, "group": groups.get(role), "count": groups[role].members if role in groups else 0}
+        {
+            "label": role.label,
+            "group": Group(pk=figures[f"group_{role.value}"], name=role.value)
+            if figures[f"group_{role.value}"]
+            else None,
+            "count": figures[f"members_{role.value}"],
+        }
         for role in reversed(ROLE_PRECEDENCE)
     ]
-    return {**counts, "per_role": per_role}
+    return {**{name: figures[name] for name in names}, "per_role": per_role}

@@ -6,6 +6,7 @@ from crm_site.org.models import Branch
 
 from .models import Customer, Quadrant, Tag, Tier
 from .phones import phone_search
+from .search import name_or_company
 
 SORTS = {
     "name": "name",
@@ -74,12 +75,7 @@ class CustomerFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(code__iexact=value)
-            | phone_search(self.user, value)
-            | Q(company_name__icontains=value)
-        )
+        return queryset.filter(name_or_company(value) | Q(code__iexact=value) | phone_search(self.user, value))
 
     def filter_status(self, queryset, name, value):
         if value == NOT_CHURNED:

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, FilteredRelation, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -31,6 +31,7 @@ from .models import (
 )
 from .phones import phone_e164, phone_search
 from .rules import ACCOUNT_MANAGER_ROLES
+from .search import name_or_company
 
 User = get_user_model()
 
@@ -40,12 +41,7 @@ def customer_list_for_user(*, user, search: str = "") -> QuerySet[Customer]:
     qs = scope_to_user_branch(Customer.objects.all(), user).select_related("branch", "account_manager")
     search = search.strip()
     if search:
-        qs = qs.filter(
-            Q(name__icontains=search)
-            | Q(code__iexact=search)
-            | phone_search(user, search)
-            | Q(company_name__icontains=search)
-        )
+        qs = qs.filter(name_or_company(search) | Q(code__iexact=search) | phone_search(user, search))
     return qs
 
 
@@ -142,11 +138,17 @@ def customer_360_for_user(*, user, pk: int) -> Customer360:
     qs = (
         Customer.objects.select_related("branch", "account_manager")
         .select_related("latest_assessment__assessed_by", "possible_duplicate_of")
+        # The active visit plan (at most one, cust_one_active_plan) and the value window's length come with the row.
+        .annotate(
+            active_visit_plan=FilteredRelation("visit_plans", condition=Q(visit_plans__is_active=True)),
+            window_months=Subquery(ValueMatrixSettings.objects.filter(pk=1).values("value_months")),
+        )
+        .select_related("active_visit_plan__owner")
         .prefetch_related("tags", Prefetch("contacts", queryset=Contact.objects.filter(is_active=True)))
     )
     customer = visible_or_404(user, "customer.view", qs.filter(pk=pk).first())
     # The same window as the classification's current value (its first day counts, a day in the future does not).
-    months = ValueMatrixSettings.current().value_months
+    months = customer.window_months or ValueMatrixSettings.current().value_months
     window_start, today = value_window(timezone.localdate(), months)
     in_window = Q(date__gte=window_start, date__lte=today)
     totals = customer.purchases.aggregate(
@@ -166,7 +168,7 @@ def customer_360_for_user(*, user, pk: int) -> Customer360:
         totals=totals,
         changes=list(customer.classification_changes.select_related("run").order_by("-changed_at", "-pk")[:RECENT]),
         events=list(customer.events.select_related("actor").order_by("-created_at", "-pk")[:RECENT]),
-        visit_plan=customer.visit_plans.filter(is_active=True).select_related("owner").first(),
+        visit_plan=getattr(customer, "active_visit_plan", None),  # not set when the join found none
         policy=QuadrantPolicy.objects.filter(quadrant=customer.quadrant).first() if customer.quadrant else None,
     )
 

@@ -25,6 +25,7 @@ from crm_site.org.forms_fields import parse_id
 from crm_site.org.policy import allowed, can
 from crm_site.org.templatetags.org_tags import person
 from crm_site.org.throttle import throttle_lookups
+from crm_site.pagination import CappedPaginator
 
 from . import services
 from .filters import SORTS, CustomerFilter
@@ -119,7 +120,7 @@ CUSTOMER_EXPORT = ListExport(
 def customer_list(request):
     selection = customer_selection(request.user, request.GET)
     filterset, sort = selection.form, _customer_sort(request.GET)
-    page = Paginator(selection.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(selection.rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "customers/customer_list.html",

@@ -127,3 +127,69 @@ class CorrectiveActionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action_id} {self.kind}"
+
+
+class ComplaintMonth(models.Model):
+    """The complaints received in one local month (TIME_ZONE) and branch, summed per value of one dimension: what the
+    statistics read for whole months instead of the complaints (``selectors.reads_summary``).
+
+    One row per (month, branch, ``dimension``, ``value``): dimension "all" (value "") holds every counter; "category",
+    "department", "channel", "severity", "root_cause_group" and "cause" (group|cause trimmed, lower case; ``shown`` the
+    least of its spellings) the received count and the SLA counters; "step" the complaints with a finished stay in a
+    step and Σ their seconds (``total``); "remedy" the remedies of agreed plans by type; "done" (YYYY-MM|type) the
+    remedies carried out per month and type with Σ amount; "revisit" (YYYY-MM) the revisits per month, Σ score in
+    ``total``. Every figure is a sum of one number per complaint (``summary.contribution``), written with each change
+    of a complaint in its transaction and rebuilt set-based by ``manage.py rebuild_complaint_summary``. Only figures
+    that do not depend on the time of reading are kept: what is overdue now is read live from the open complaints.
+    """
+
+    month = models.DateField(_("month"))  # the first day
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+")
+    dimension = models.CharField(max_length=20)
+    value = models.CharField(max_length=255, blank=True)
+    received = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    repeats = models.IntegerField(default=0)
+    escalated = models.IntegerField(default=0)
+    escalated_gm = models.IntegerField(default=0)
+    responded = models.IntegerField(default=0)
+    response_on_time = models.IntegerField(default=0)
+    unanswered_closed = models.IntegerField(default=0)  # closed without a first response
+    resolution_on_time = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    total = models.FloatField(default=0)
+    shown = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("complaints of a month")
+        verbose_name_plural = _("complaints of a month")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "branch", "dimension", "value"], name="rpt_complaint_month_key"),
+        ]
+        indexes = [models.Index(fields=["month", "dimension"], name="rpt_complaint_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.dimension}={self.value}: {self.received}"
+
+
+class ComplaintStepTime(models.Model):
+    """One complaint's time in each of the six steps (Σ seconds of its finished stays; None: none finished), with its
+    month of receipt and branch: the rows the 90th percentiles of ``selectors.step_durations`` sort for whole
+    months, instead of walking the timeline. Written with ComplaintMonth."""
+
+    complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    month = models.DateField(_("month"))
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+")
+    listen_seconds = models.FloatField(null=True)
+    share_seconds = models.FloatField(null=True)
+    problem_seconds = models.FloatField(null=True)
+    check_seconds = models.FloatField(null=True)
+    action_seconds = models.FloatField(null=True)
+    satisfy_seconds = models.FloatField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "branch"], name="rpt_step_time_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.month:%Y-%m}"

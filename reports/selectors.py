@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
+    Aggregate,
     Avg,
     Count,
     F,
@@ -271,20 +272,25 @@ def pareto(*, user, filters: ReportFilters, limit: int = 15) -> dict:
         .annotate(n=Count("pk"), shown=Min("root_cause"))
         .order_by("-n", "root_cause_group", "text")[:limit]
     )
+    causes = [(r["root_cause_group"], r["text"] or "", r["shown"], r["n"]) for r in top]
+    return _pareto_rows(causes, recorded=totals["recorded"], everything=totals["all"])
+
+
+def _pareto_rows(causes: list[tuple[str, str, str | None, int]], *, recorded: int, everything: int) -> dict:
+    """The Pareto table from its causes, most first: (group, text without case, first spelling, count)."""
     groups = dict(RootCauseGroup.choices)
-    recorded = totals["recorded"]
     rows, running = [], 0
-    for r in top:
-        running += r["n"]
-        detail = (r["shown"] or "").strip() or _("no detail")
+    for group, text, shown, n in causes:
+        running += n
+        shown = (shown or "").strip()
         rows.append(
             {
-                "key": cause_key(r["root_cause_group"], r["text"] or ""),
-                "group": r["root_cause_group"],
-                "root_cause": (r["shown"] or "").strip(),
-                "label": f"{groups.get(r['root_cause_group'], r['root_cause_group'])}: {detail}",
-                "count": r["n"],
-                "share": _share(r["n"], recorded),
+                "key": cause_key(group, text),
+                "group": group,
+                "root_cause": shown,
+                "label": f"{groups.get(group, group)}: {shown or _('no detail')}",
+                "count": n,
+                "share": _share(n, recorded),
                 "cumulative": _share(running, recorded),
             }
         )
@@ -301,7 +307,7 @@ def pareto(*, user, filters: ReportFilters, limit: int = 15) -> dict:
                 "cumulative": _share(recorded, recorded),
             }
         )
-    return {"rows": rows, "recorded": recorded, "not_recorded": totals["all"] - recorded}
+    return {"rows": rows, "recorded": recorded, "not_recorded": everything - recorded}
 
 
 # --- The service-demand pattern: quarter × cause, and how the complaints were handled -------------------------------
@@ -657,7 +663,13 @@ def before_after_counts(actions, *, now: datetime | None = None) -> dict[int, di
         cause = _cause_filter(action)
         aggregates[f"b{action.pk}"] = Count("pk", filter=cause & Q(created_at__gte=start, created_at__lt=raised))
         aggregates[f"a{action.pk}"] = Count("pk", filter=cause & Q(created_at__gte=raised, created_at__lt=end))
-    row = Complaint.objects.annotate(cause_text=Lower(Trim("root_cause"))).aggregate(**aggregates)
+    first = min(action_windows(action, now)[0] for action in actions)
+    last = max(action_windows(action, now)[2] for action in actions)
+    row = (
+        Complaint.objects.filter(created_at__gte=first, created_at__lt=last)  # the windows only, not every complaint
+        .annotate(cause_text=Lower(Trim("root_cause")))
+        .aggregate(**aggregates)
+    )
     return {
         action.pk: {
             "before": row[f"b{action.pk}"],
@@ -711,8 +723,379 @@ def filter_choices(*, user) -> dict:
     if not access.company_wide:
         branches = branches.filter(pk=access.branch_id) if access.branch_id else branches.none()
     zh = _zh()
+    categories = list(Category.objects.order_by("sort_order", "code"))
     return {
         "branches": [(b.pk, b.name) for b in branches],
         "departments": [(d.pk, d.name) for d in Department.objects.order_by("name")],
-        "categories": [(c.pk, c.name_zh if zh else c.name_en) for c in Category.objects.order_by("sort_order", "code")],
+        "categories": [(c.pk, c.name_zh if zh else c.name_en) for c in categories],
+        "category_codes": {c.pk: c.code for c in categories},
     }
+
+
+# --- Whole months from the monthly sums (ComplaintMonth, ComplaintStepTime) ----------------------------------------
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def reads_summary(filters: ReportFilters) -> bool:
+    """Whether the figures can come from the monthly sums rather than the complaints: the period is whole local
+    months of TIME_ZONE (from a first day, to a last day, or to today or later in this month, as nothing is received
+    after today) and the filters are the branch at most (the sums are kept per month, branch and one dimension; the
+    other filters narrow the complaints enough to read them live)."""
+    if filters.department_id or filters.category_id or filters.severity or filters.channel:
+        return False
+    if timezone.get_current_timezone_name() != timezone.get_default_timezone_name():
+        return False
+    if not filters.date_from or filters.date_from.day != 1 or not filters.date_to:
+        return False
+    if _next_month(filters.date_to) - timedelta(days=1) != filters.date_to:
+        today = timezone.localdate()
+        return filters.date_to >= today and filters.date_to.replace(day=1) == today.replace(day=1)
+    return True
+
+
+SUM_NAMES = ("received", "closed", "repeats", "escalated", "escalated_gm", "responded", "response_on_time",
+             "unanswered_closed", "resolution_on_time", "satisfied", "amount", "total")  # fmt: skip
+
+
+@dataclass
+class MonthSums:
+    """The monthly sums of the user's complaints in the period, read in one query: ``rows`` (dimension, value) → the
+    counters summed over the months, ``months`` (dimension, value, month) → the counters of that month, ``open`` the
+    open complaints' figures that depend on the time of reading (read live: overdue, response past due), per
+    (branch id, severity); ``labels`` the names of branches, departments and categories."""
+
+    rows: dict
+    months: dict
+    open: dict
+    labels: dict
+    now: datetime
+    date_from: date
+    date_to: date
+
+
+def _summary_scope(model, *, user, filters: ReportFilters, field: str = "branch") -> QuerySet:
+    if not can(user, "reports.view"):
+        return model.objects.none()
+    qs = scope_to_user_branch(model.objects.all(), user, field=field).order_by()
+    qs = qs.filter(month__gte=filters.date_from, month__lte=filters.date_to)
+    if filters.branch_id:
+        qs = qs.filter(branch_id=filters.branch_id)
+    return qs
+
+
+def month_sums(*, user, filters: ReportFilters, choices: dict | None = None, now: datetime | None = None) -> MonthSums:
+    """The figures' sums for whole months (``reads_summary``), in two queries: the ComplaintMonth rows grouped by
+    dimension, value and month, and the open complaints grouped by branch and severity (what is overdue now)."""
+    from .models import ComplaintMonth
+
+    now = now or timezone.now()
+    report_complaints(user=user, filters=filters)  # another branch: 404
+    sums = {name: Sum(name) for name in SUM_NAMES}
+    rows: dict = {}
+    months: dict = {}
+    # From the first of the quarters the service-demand pattern shows, so that one query serves it too.
+    start = min(filters.date_from, quarters_ending(filters.date_to)[0])
+    widened = ReportFilters(**{**filters.__dict__, "date_from": start})
+    for r in (
+        _summary_scope(ComplaintMonth, user=user, filters=widened)
+        .values("dimension", "value", "month")
+        .annotate(**sums, shown=Min("shown"))
+    ):
+        key = (r["dimension"], r["value"])
+        months[(*key, r["month"])] = r
+        if r["month"] < filters.date_from:
+            continue
+        total = rows.setdefault(key, dict.fromkeys(SUM_NAMES, 0) | {"shown": None})
+        for name in SUM_NAMES:
+            total[name] += r[name] or 0
+        if r["shown"] and (total["shown"] is None or r["shown"] < total["shown"]):
+            total["shown"] = r["shown"]
+    live = {}
+    for r in (
+        report_complaints(user=user, filters=filters)
+        .filter(~Q(step=Step.CLOSED))
+        .values("branch_id", "severity")
+        .annotate(
+            overdue=Count("pk", filter=Q(resolution_due_at__lt=now)),
+            unanswered_due=Count("pk", filter=Q(first_responded_at__isnull=True, response_due_at__lt=now)),
+        )
+        .order_by()
+    ):
+        live[(r["branch_id"], r["severity"])] = r
+    choices = choices or filter_choices(user=user)
+    labels = {
+        "branch": {str(pk): name for pk, name in choices["branches"]},
+        "branch_order": {str(pk): i for i, (pk, _name) in enumerate(choices["branches"])},
+        "category_code": {str(pk): code for pk, code in choices["category_codes"].items()},
+        "department": {str(pk): name for pk, name in choices["departments"]},
+        "category": {str(pk): name for pk, name in choices["categories"]},
+    }
+    return MonthSums(
+        rows=rows,
+        months=months,
+        open=live,
+        labels=labels,
+        now=now,
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+    )
+
+
+def _rows_of(sums: MonthSums, dimension: str) -> list[tuple[str, dict]]:
+    return [(value, row) for (d, value), row in sums.rows.items() if d == dimension and row["received"]]
+
+
+def _month_key(month: date) -> str:
+    return f"{month:%Y-%m}"
+
+
+def summary_from_sums(sums: MonthSums) -> dict:
+    """``summary``'s headline from the sums; overdue from the open complaints."""
+    a = sums.rows.get(("all", ""), dict.fromkeys(SUM_NAMES, 0))
+    row = {name: a[name] for name in ("received", "closed", "repeats", "escalated", "escalated_gm")}
+    row["overdue"] = sum(r["overdue"] for r in sums.open.values())
+    row["open"] = row["received"] - row["closed"]
+    row["repeat_rate"] = _share(row["repeats"], row["received"])
+    row["escalation_rate"] = _share(row["escalated"], row["received"])
+    return row
+
+
+def counts_from_sums(sums: MonthSums, by: str) -> list[dict]:
+    """``counts_by`` from the sums (root causes: ``pareto_from_sums``), in the same order."""
+    if by == "month":
+        found = sorted((m, r) for (d, _v, m), r in sums.months.items() if d == "all" and r["received"])
+        rows = [{"key": _month_key(m), "label": _month_key(m), "count": r["received"]} for m, r in found]
+        rows = [row for row, (m, _r) in zip(rows, found, strict=True) if m >= sums.date_from]
+    elif by == "root_cause":
+        return [
+            {"key": r["key"], "label": r["label"], "count": r["count"], "share": r["share"]}
+            for r in pareto_from_sums(sums, limit=ROOT_CAUSE_LIMIT)["rows"]
+        ]
+    else:
+        found = _rows_of(sums, by)
+        if by == "category":
+            codes = sums.labels["category_code"]
+            found.sort(key=lambda vr: (-vr[1]["received"], codes.get(vr[0], "")))
+            rows = [
+                {"key": codes.get(v, v), "label": sums.labels["category"].get(v, v), "count": r["received"]}
+                for v, r in found
+            ]
+        elif by == "department":
+            names = sums.labels["department"]
+            nulls_last = connection.vendor == "postgresql"  # where ORDER BY puts "not recorded yet" among ties
+            found.sort(key=lambda vr: (-vr[1]["received"], (vr[0] == "") == nulls_last, names.get(vr[0], "")))
+            rows = [
+                {"key": int(v) if v else None, "label": names.get(v) or not_recorded(), "count": r["received"]}
+                for v, r in found
+            ]
+        elif by == "branch":
+            order = sums.labels["branch_order"]
+            found.sort(key=lambda vr: (-vr[1]["received"], order.get(vr[0], len(order))))
+            rows = [{"key": int(v), "label": _branch_name(sums, v), "count": r["received"]} for v, r in found]
+        else:
+            names = dict({"root_cause_group": RootCauseGroup, "channel": Channel, "severity": Severity}[by].choices)
+            found.sort(key=lambda vr: (-vr[1]["received"], vr[0]))
+            rows = [{"key": v, "label": str(names.get(v, not_recorded())), "count": r["received"]} for v, r in found]
+    total = sum(row["count"] for row in rows)
+    for row in rows:
+        row["share"] = _share(row["count"], total)
+    return rows
+
+
+def _branch_name(sums: MonthSums, value: str) -> str:
+    name = sums.labels["branch"].get(value)
+    if name is None:  # an inactive branch is not offered as a filter but keeps its complaints
+        name = Branch.objects.filter(pk=int(value)).values_list("name", flat=True).first() or value
+        sums.labels["branch"][value] = name
+    return name
+
+
+def pareto_from_sums(sums: MonthSums, *, limit: int = 15) -> dict:
+    """``pareto`` from the cause rows of the sums."""
+    recorded = sum(r["received"] for v, r in _rows_of(sums, "root_cause_group") if v)
+    everything = sums.rows.get(("all", ""), {"received": 0})["received"]
+    causes = []
+    for value, r in _rows_of(sums, "cause"):
+        group, _bar, text = value.partition("|")
+        causes.append((-r["received"], group, text, r))
+    causes.sort(key=lambda c: c[:3])
+    top = [(group, text, r["shown"], -minus_n) for minus_n, group, text, r in causes[:limit]]
+    return _pareto_rows(top, recorded=recorded, everything=everything)
+
+
+def quarter_pattern_from_sums(sums: MonthSums) -> dict:
+    """``quarter_pattern`` from the monthly root-cause-group and agreed-remedy rows of the last eight quarters."""
+    quarters = quarters_ending(sums.date_to)
+    index = {q: i for i, q in enumerate(quarters)}
+    found: dict[str, dict[str, list[int]]] = {"root_cause_group": {}, "remedy": {}}
+    for (dimension, value, month), r in sums.months.items():
+        if dimension in found and r["received"] and month >= quarters[0]:
+            counts = found[dimension].setdefault(value, [0] * len(quarters))
+            counts[index[date(month.year, (month.month - 1) // 3 * 3 + 1, 1)]] += r["received"]
+    causes, remedies = found["root_cause_group"], found["remedy"]
+    group_names, kind_names = dict(RootCauseGroup.choices), dict(Remedy.Kind.choices)
+    return {
+        "quarters": [_quarter_label(q) for q in quarters],
+        "causes": [
+            {"key": g, "label": str(group_names.get(g, not_recorded())), "counts": causes[g], "total": sum(causes[g])}
+            for g in [*RootCauseGroup.values, ""]
+            if g in causes
+        ],
+        "remedies": [
+            {"key": k, "label": str(kind_names[k]), "counts": remedies[k], "total": sum(remedies[k])}
+            for k in Remedy.Kind.values
+            if k in remedies
+        ],
+    }
+
+
+def sla_from_sums(sums: MonthSums, by: str) -> list[dict]:
+    """``sla_compliance`` from the sums: the closed and answered complaints' counts from the months, plus what is
+    due by now among the open ones (live) and the closed ones never answered whose deadline was still ahead."""
+    position = {"branch": 0, "severity": 1}[by]
+    late: dict[str, int] = {}
+    now = sums.now.timestamp()
+    for (dimension, value), r in sums.rows.items():
+        if dimension == "pending" and r["received"] and r["total"] < now:
+            key = value.split("|")[position]
+            late[key] = late.get(key, 0) + r["received"]
+    live: dict[str, dict] = {}
+    for (branch_id, severity), r in sums.open.items():
+        found = live.setdefault(str((branch_id, severity)[position]), {"overdue": 0, "unanswered_due": 0})
+        found["overdue"] += r["overdue"]
+        found["unanswered_due"] += r["unanswered_due"]
+    names = dict(Severity.choices)
+    rows = []
+    for value, r in _rows_of(sums, by):
+        open_now = live.get(value, {"overdue": 0, "unanswered_due": 0})
+        response_due = r["responded"] + r["unanswered_closed"] + late.get(value, 0) + open_now["unanswered_due"]
+        resolution_due = r["closed"] + open_now["overdue"]
+        rows.append(
+            {
+                "key": int(value) if by == "branch" else value,
+                "label": _branch_name(sums, value) if by == "branch" else str(names.get(value, value)),
+                "received": r["received"],
+                "response_due": response_due,
+                "response_on_time": r["response_on_time"],
+                "response_share": _share(r["response_on_time"], response_due),
+                "resolution_due": resolution_due,
+                "resolution_on_time": r["resolution_on_time"],
+                "resolution_share": _share(r["resolution_on_time"], resolution_due),
+            }
+        )
+    if by == "branch":
+        order = sums.labels["branch_order"]
+        rows.sort(key=lambda row: order.get(str(row["key"]), len(order)))
+    else:
+        order = {s: i for i, s in enumerate(Severity.values)}
+        rows.sort(key=lambda row: order.get(row["key"], len(order)))
+    return rows
+
+
+def repeats_from_sums(sums: MonthSums) -> list[dict]:
+    """``repeats_and_escalations_by_month`` from the "all" rows of each month."""
+    rows = []
+    for (dimension, _v, month), r in sorted(sums.months.items(), key=lambda kv: kv[0][2]):
+        if dimension != "all" or not r["received"] or month < sums.date_from:
+            continue
+        rows.append(
+            {
+                "month": _month_key(month),
+                "received": r["received"],
+                "repeats": r["repeats"],
+                "repeat_rate": _share(r["repeats"], r["received"]),
+                "escalated": r["escalated"],
+                "escalated_gm": r["escalated_gm"],
+            }
+        )
+    return rows
+
+
+def compensation_from_sums(sums: MonthSums) -> dict:
+    """``compensation_by_month`` from the "done" rows (month carried out|type)."""
+    cells: dict[tuple[str, str], tuple] = {}
+    for value, r in _rows_of(sums, "done"):
+        month, _bar, kind = value.partition("|")
+        cells[(kind, month)] = (r["amount"], r["received"])
+    months = sorted({m for _k, m in cells})
+    names = dict(Remedy.Kind.choices)
+    kinds = []
+    for kind in Remedy.Kind.values:
+        if not any(k == kind for k, _m in cells):
+            continue
+        amounts = [float(cells[(kind, m)][0]) if (kind, m) in cells else 0.0 for m in months]
+        counts = [cells[(kind, m)][1] if (kind, m) in cells else 0 for m in months]
+        kinds.append(
+            {"key": kind, "label": str(names[kind]), "amounts": amounts, "counts": counts, "total": sum(amounts)}
+        )
+    return {"months": months, "kinds": kinds, "total": sum(k["total"] for k in kinds)}
+
+
+def revisits_from_sums(sums: MonthSums) -> list[dict]:
+    """``revisit_satisfaction`` from the "revisit" rows (month of the revisit)."""
+    return [
+        {
+            "month": month,
+            "revisits": r["received"],
+            "mean_score": r["total"] / r["received"],
+            "satisfied": r["satisfied"],
+            "satisfied_share": _share(r["satisfied"], r["received"]),
+        }
+        for month, r in sorted(_rows_of(sums, "revisit"))
+    ]
+
+
+class _P90(Aggregate):
+    """PostgreSQL's percentile_cont(0.9) over one column (NULLs left out)."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.9) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def step_durations_from_times(*, user, filters: ReportFilters) -> list[dict]:
+    """``step_durations`` for whole months from each complaint's step times (ComplaintStepTime), in one query: per
+    step the complaints with a finished stay, the mean and the 90th percentile (on other databases than PostgreSQL
+    the times are read and the same interpolation done here)."""
+    from .models import ComplaintStepTime
+
+    qs = _summary_scope(ComplaintStepTime, user=user, filters=filters)
+    steps = [str(step) for step in SIX_STEPS]
+    found: dict[str, tuple] = {}
+    if connection.vendor == "postgresql":
+        aggregates = {}
+        for step in steps:
+            column = f"{step}_seconds"
+            aggregates |= {f"n_{step}": Count(column), f"m_{step}": Avg(column), f"p_{step}": _P90(column)}
+        row = qs.aggregate(**aggregates)
+        found = {step: (row[f"n_{step}"], row[f"m_{step}"], row[f"p_{step}"]) for step in steps}
+    else:
+        columns = {step: [] for step in steps}
+        for values in qs.values_list(*(f"{step}_seconds" for step in steps)):
+            for step, value in zip(steps, values, strict=True):
+                if value is not None:
+                    columns[step].append(value)
+        for step, xs in columns.items():
+            xs.sort()
+            n = len(xs)
+            if not n:
+                found[step] = (0, None, None)
+                continue
+            h = 0.9 * (n - 1)
+            lo = int(h)
+            hi = xs[min(lo + 1, n - 1)]
+            found[step] = (n, sum(xs) / n, xs[lo] + (h - lo) * (hi - xs[lo]))
+    names = dict(Step.choices)
+    return [
+        {
+            "step": step,
+            "label": str(names[step]),
+            "complaints": found[step][0] or 0,
+            "mean_hours": float(found[step][1]) / 3600 if found[step][1] is not None else None,
+            "p90_hours": float(found[step][2]) / 3600 if found[step][2] is not None else None,
+        }
+        for step in steps
+    ]

@@ -105,16 +105,28 @@ TABLES = (
 class Report:
     """The figures for one user and filters, each computed on first use."""
 
-    def __init__(self, *, user, filters: ReportFilters):
+    def __init__(self, *, user, filters: ReportFilters, choices: dict | None = None):
         self.user = user
         self.filters = filters
+        self.choices = choices
+
+    @cached_property
+    def sums(self):
+        """The monthly sums when the period is whole months (``selectors.reads_summary``), else None: live."""
+        if not selectors.reads_summary(self.filters):
+            return None
+        return selectors.month_sums(user=self.user, filters=self.filters, choices=self.choices)
 
     @cached_property
     def summary(self):
+        if self.sums is not None:
+            return selectors.summary_from_sums(self.sums)
         return selectors.summary(user=self.user, filters=self.filters)
 
     @cached_property
     def pareto(self):
+        if self.sums is not None:
+            return selectors.pareto_from_sums(self.sums, limit=selectors.ROOT_CAUSE_LIMIT)
         return selectors.pareto(user=self.user, filters=self.filters, limit=selectors.ROOT_CAUSE_LIMIT)
 
     @cached_property
@@ -122,6 +134,8 @@ class Report:
         return selectors.open_actions_by_cause(user=self.user, filters=self.filters)
 
     def counts(self, by: str):
+        if self.sums is not None:
+            return selectors.counts_from_sums(self.sums, by)
         return selectors.counts_by(user=self.user, filters=self.filters, by=by)
 
     # --- Tables ----------------------------------------------------------------------------------------------------
@@ -163,6 +177,8 @@ class Report:
 
     @cached_property
     def quarters(self):
+        if self.sums is not None:
+            return selectors.quarter_pattern_from_sums(self.sums)
         return selectors.quarter_pattern(user=self.user, filters=self.filters)
 
     def table_quarter_causes(self) -> Table:
@@ -184,7 +200,11 @@ class Report:
         )
 
     def _sla(self, by: str, title: str, head: str) -> Table:
-        rows = selectors.sla_compliance(user=self.user, filters=self.filters, by=by)
+        rows = (
+            selectors.sla_from_sums(self.sums, by)
+            if self.sums is not None
+            else selectors.sla_compliance(user=self.user, filters=self.filters, by=by)
+        )
         return Table(
             f"sla_by_{by}",
             title,
@@ -220,7 +240,8 @@ class Report:
         return self._sla("severity", _("SLA compliance by severity"), _("Severity"))
 
     def table_step_durations(self) -> Table:
-        rows = selectors.step_durations(user=self.user, filters=self.filters)
+        read = selectors.step_durations_from_times if self.sums is not None else selectors.step_durations
+        rows = read(user=self.user, filters=self.filters)
         return Table(
             "step_durations",
             _("Time spent in each step (hours)"),
@@ -229,7 +250,11 @@ class Report:
         )
 
     def table_repeats_by_month(self) -> Table:
-        rows = selectors.repeats_and_escalations_by_month(user=self.user, filters=self.filters)
+        rows = (
+            selectors.repeats_from_sums(self.sums)
+            if self.sums is not None
+            else selectors.repeats_and_escalations_by_month(user=self.user, filters=self.filters)
+        )
         return Table(
             "repeats_by_month",
             _("Repeat complaints and escalations by month"),
@@ -249,6 +274,8 @@ class Report:
 
     @cached_property
     def compensation(self):
+        if self.sums is not None:
+            return selectors.compensation_from_sums(self.sums)
         return selectors.compensation_by_month(user=self.user, filters=self.filters)
 
     def table_compensation(self) -> Table:
@@ -265,7 +292,11 @@ class Report:
         )
 
     def table_revisits(self) -> Table:
-        rows = selectors.revisit_satisfaction(user=self.user, filters=self.filters)
+        rows = (
+            selectors.revisits_from_sums(self.sums)
+            if self.sums is not None
+            else selectors.revisit_satisfaction(user=self.user, filters=self.filters)
+        )
         return Table(
             "revisits",
             _("Revisit satisfaction by month"),
@@ -400,10 +431,11 @@ def report_for(request) -> tuple[ReportFilterForm, Report]:
     The one way from a querystring to the figures: the page, its exports and the API's statistics all call it."""
     raw_branch = request.GET.get("branch", "")
     branch_id = int(raw_branch) if raw_branch.isdigit() else None
-    form = ReportFilterForm(request.GET or None, choices=selectors.filter_choices(user=request.user))
+    choices = selectors.filter_choices(user=request.user)
+    form = ReportFilterForm(request.GET or None, choices=choices)
     filters = form.filters(today=timezone.localdate(), branch_id=branch_id)
     selectors.report_complaints(user=request.user, filters=filters)  # 404 before anything is drawn
-    return form, Report(user=request.user, filters=filters)
+    return form, Report(user=request.user, filters=filters, choices=choices)
 
 
 def _pareto_rows(report: Report, table: Table) -> list[dict]:

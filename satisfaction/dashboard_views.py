@@ -28,7 +28,7 @@ from .selectors import (
     csi_by,
     csi_by_dimension,
     csi_items_and_dimensions,
-    csi_summary,
+    csi_summaries,
     ipa_from_items,
     ipa_labels,
     loyalty_cell_labels,
@@ -82,12 +82,16 @@ class Dashboard:
         self.previous = selection.previous
 
     @cached_property
+    def summaries(self):
+        return csi_summaries(user=self.user, periods=[self.current, self.previous])  # one query for both
+
+    @cached_property
     def summary(self):
-        return csi_summary(user=self.user, filters=self.current)
+        return self.summaries[0]
 
     @cached_property
     def previous_summary(self):
-        return csi_summary(user=self.user, filters=self.previous)
+        return self.summaries[1]
 
     @cached_property
     def items_and_dimensions(self):

@@ -6,7 +6,7 @@ formula. Every figure starts from ``responses_for_user`` and the filters are app
 (``csi_responses``), so a manager's figures, lists and exports only ever hold their own branch's answers.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -175,15 +175,17 @@ class Nps:
         return 100 * (self.promoters - self.detractors) / self.answered
 
 
-def _response_sums() -> dict:
-    """Σ weighted_points, Σ weight_answered, the number of responses and the NPS counts, per row or group."""
+def _response_sums(within: Q | None = None) -> dict:
+    """Σ weighted_points, Σ weight_answered, the number of responses and the NPS counts, per row or group (of the
+    rows ``within`` only, when given)."""
+    within = within or Q()
     return {
-        "points": Sum("weighted_points"),
-        "weight": Sum("weight_answered"),
-        "responses": Count("pk"),
-        "nps_answered": Count("pk", filter=Q(recommend__isnull=False)),
-        "promoters": Count("pk", filter=Q(recommend__gte=9)),
-        "detractors": Count("pk", filter=Q(recommend__lte=6)),
+        "points": Sum("weighted_points", filter=within or None),
+        "weight": Sum("weight_answered", filter=within or None),
+        "responses": Count("pk", filter=within or None),
+        "nps_answered": Count("pk", filter=Q(recommend__isnull=False) & within),
+        "promoters": Count("pk", filter=Q(recommend__gte=9) & within),
+        "detractors": Count("pk", filter=Q(recommend__lte=6) & within),
     }
 
 
@@ -221,6 +223,29 @@ def csi_summary(*, user, filters: CsiFilters) -> CsiFigure:
         return _figure(_response_months(user=user, filters=filters).aggregate(**_month_sums()))
     row = csi_responses(user=user, filters=filters).aggregate(**_response_sums())
     return _figure(row)
+
+
+def csi_summaries(*, user, periods: list[CsiFilters]) -> list[CsiFigure]:
+    """``csi_summary`` of each period of one selection (the same filters but the dates, each period dated at both
+    ends, all read from the same rows: ``_reads_summary``), in one query: every sum is kept to its period's rows,
+    over the rows of the span that holds them all. Periods that differ otherwise: one ``csi_summary`` each."""
+    undated = {replace(p, date_from=None, date_to=None) for p in periods}
+    from_summary = {_reads_summary(p) for p in periods}
+    if len(undated) != 1 or len(from_summary) != 1 or not all(p.date_from and p.date_to for p in periods):
+        return [csi_summary(user=user, filters=p) for p in periods]
+    span = replace(periods[0], date_from=min(p.date_from for p in periods), date_to=max(p.date_to for p in periods))
+    if from_summary.pop():
+        qs, sums = _response_months(user=user, filters=span), _month_sums
+        periods_rows = [Q(month__gte=p.date_from, month__lte=p.date_to) for p in periods]
+    else:
+        qs, sums = csi_responses(user=user, filters=span), _response_sums
+        periods_rows = [
+            Q(answered_at__gte=_day_start(p.date_from), answered_at__lt=_day_start(p.date_to + timedelta(days=1)))
+            for p in periods
+        ]
+    aggregates = {f"{name}_{n}": agg for n, rows in enumerate(periods_rows) for name, agg in sums(rows).items()}
+    row = qs.aggregate(**aggregates)
+    return [_figure({name: row[f"{name}_{n}"] for name in sums()}) for n in range(len(periods))]
 
 
 BY_FIELDS = {
@@ -310,16 +335,17 @@ def _response_months(*, user, filters: CsiFilters) -> QuerySet[ResponseMonth]:
     return _summary_rows(ResponseMonth, user=user, filters=filters)
 
 
-def _month_sums() -> dict:
-    """``_response_sums`` over ResponseMonth rows: the same names, from the rows' sums."""
-    return {
-        "points": Sum("points_sum"),
-        "weight": Sum("weight_sum"),
-        "responses": Sum("response_count"),
-        "nps_answered": Sum("recommend_count"),
-        "promoters": Sum("promoter_count"),
-        "detractors": Sum("detractor_count"),
+def _month_sums(within: Q | None = None) -> dict:
+    """``_response_sums`` over ResponseMonth rows: the same names, from the rows' sums (``within``: of those only)."""
+    names = {
+        "points": "points_sum",
+        "weight": "weight_sum",
+        "responses": "response_count",
+        "nps_answered": "recommend_count",
+        "promoters": "promoter_count",
+        "detractors": "detractor_count",
     }
+    return {name: Sum(column, filter=within) for name, column in names.items()}
 
 
 def _summary_rows(model, *, user, filters: CsiFilters) -> QuerySet:

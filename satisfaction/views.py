@@ -22,6 +22,7 @@ from crm_site.org.access import access_of
 from crm_site.org.models import Branch
 from crm_site.org.policy import allowed, can
 from crm_site.org.templatetags.org_tags import person
+from crm_site.pagination import CappedPaginator
 from customers.selectors import customer_get_for_user
 
 from . import services, staff_selectors
@@ -460,7 +461,7 @@ def response_list(request):
     user = request.user
     selection = response_selection(user, request.GET)
     form, qs = selection.form, selection.rows
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "satisfaction/response_list.html",

@@ -48,9 +48,10 @@ class ComplaintFilterBackend(DjangoFilterBackend):
         return ApiComplaintFilter
 
 
-def complaint_detail(user, pk: int):
-    """The detail as the page builds it, with what the user may do now and what the step still needs."""
-    complaint = complaint_detail_for_user(user=user, pk=pk)
+def complaint_detail(user, pk: int, complaint=None):
+    """The detail as the page builds it, with what the user may do now and what the step still needs (``complaint``:
+    the one the gate already read with complaint_detail_for_user, not read again)."""
+    complaint = complaint if complaint is not None else complaint_detail_for_user(user=user, pk=pk)
     complaint.actions = sorted(allowed_actions(user, complaint))
     complaint.missing = [str(m) for m in missing_for_step(complaint)] if complaint.is_open else []
     return complaint
@@ -130,7 +131,7 @@ class ComplaintDetail(PolicyView):
         responses=s.ComplaintDetailSerializer,
     )
     def get(self, request, pk: int):
-        return Response(s.ComplaintDetailSerializer(complaint_detail(request.user, pk)).data)
+        return Response(s.ComplaintDetailSerializer(complaint_detail(request.user, pk, self.subject)).data)
 
 
 class ComplaintAction(PolicyView):

@@ -1,6 +1,7 @@
 """The bell in the navigation bar: how many of the user's notifications are unread.
 
-One COUNT query, and only on pages that draw the bell: the number is worked out the first time a template asks.
+No query of its own when the user was loaded by ``SignedInBackend`` (the count came with the user); otherwise one
+COUNT query, and only on pages that draw the bell: the number is worked out the first time a template asks.
 """
 
 from django.urls import reverse
@@ -8,6 +9,7 @@ from django.utils.functional import SimpleLazyObject
 
 from crm_site.org.policy import can
 
+from .backends import UNREAD_ATTR
 from .selectors import notification_unread_count
 
 
@@ -19,6 +21,9 @@ def notification_bell(request) -> dict:
     def bell() -> dict | None:
         if not can(user, "notification.list"):
             return None
-        return {"unread": notification_unread_count(user=user), "url": reverse("notifications:list")}
+        unread = getattr(user, UNREAD_ATTR, None)  # counted when the user was loaded (SignedInBackend)
+        if unread is None:
+            unread = notification_unread_count(user=user)
+        return {"unread": unread, "url": reverse("notifications:list")}
 
     return {"notification_bell": SimpleLazyObject(bell)}

@@ -118,6 +118,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Per session, for the app's queries only: no JIT (it compiled a list query for 120-220 ms to save a few; the
+    # app runs short queries over indexes) and enough memory that a report's sort or hash stays off disk
+    # (bench/README.md). PG_JIT / PG_WORK_MEM change them.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c jit={env.str('PG_JIT', default='off')} -c work_mem={env.str('PG_WORK_MEM', default='16MB')}"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -129,7 +135,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading each request's user with their role, branch and unread count in one query.
+    "crm_site.notifications.backends.SignedInBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -342,6 +349,8 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions are read from that cache (written to the database too): no session query on every request.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 
 def _no_traceback_for_client_errors(record) -> bool:

@@ -408,6 +408,10 @@ def test_a_repeat_complaint_within_the_window_is_linked(world, days_ago, linked)
     repeat_events = [summary(e) for e in repeat.timeline.filter(kind=Kind.REPEAT)]
     assert repeat_events == ([f"Repeat of {earlier.number}"] if linked else [])
     assert list(earlier.repeats.all()) == ([repeat] if linked else [])
+    # The list's badge reads the stored flag: set on the earlier complaint only, and only when linked.
+    earlier.refresh_from_db()
+    assert earlier.has_repeats is linked
+    assert repeat.has_repeats is False
 
 
 def test_a_repeat_links_the_latest_earlier_complaint(world):
@@ -415,6 +419,8 @@ def test_a_repeat_links_the_latest_earlier_complaint(world):
     second = _new(world)
     third = _new(world)
     assert second.repeat_of == first and third.repeat_of == second
+    flags = dict(Complaint.objects.filter(pk__in=[first.pk, second.pk, third.pk]).values_list("pk", "has_repeats"))
+    assert flags == {first.pk: True, second.pk: True, third.pk: False}
 
 
 # --- First responder and first response -----------------------------------------------------------
