@@ -13,11 +13,14 @@ DEPARTMENT_PREFIX = "BN-"
 USER_PREFIX = "bench_"
 # Bench questionnaires (codes bench-…); their campaigns, invitations and answers go with them.
 SURVEY_TEMPLATE_PREFIX = "bench-"
-# Bench complaints are numbered TS-<year>-9NNNNN (from 900001 each year): real numbers come from
-# complaints.NumberSequence, which starts at 1 every year, so the two ranges never meet. Removal selects
-# complaints of bench customers whose number matches COMPLAINT_NUMBER_REGEX.
-COMPLAINT_SERIAL_FROM = 900001
-COMPLAINT_NUMBER_REGEX = r"^TS-[0-9]{4}-9[0-9]{5}$"
+# Bench complaints are numbered TS-<year>-9NNNNNN (7 digits, from 9000001 each year): real numbers come from
+# complaints.NumberSequence, which starts at 1 every year (6 digits, TS-<year>-000001), so the two ranges
+# never meet unless a year's real counter passes nine million (the generator refuses then). Removal selects
+# complaints of bench customers whose number matches COMPLAINT_NUMBER_REGEX, which also matches the 6-digit
+# TS-<year>-9NNNNN of data generated before the range grew.
+COMPLAINT_SERIAL_FROM = 9_000_001
+COMPLAINT_SERIAL_TO = 9_999_999
+COMPLAINT_NUMBER_REGEX = r"^TS-[0-9]{4}-9[0-9]{5,6}$"
 
 BRANCHES = 10
 FRONTLINE_PER_BRANCH = 3

@@ -1,11 +1,12 @@
 """Synthetic benchmark data: ``python -m bench.generate [--customers 20000] [--complaints 50000] [--answers N]
-[--reset | --remove]``.
+[--transactions N] [--reset | --remove]``.
 
 Writes to whatever DATABASE_URL points at (the SQLite dev file by default). Creates BRANCHES branches
 (codes BN-01 …), per branch front-line staff and a manager, one general manager and one admin (usernames
 bench_…, in the role groups the data migration made, each with a staff profile), a few tags (BN-…),
-N customers (codes BN-0000001 …) and M complaints on them (numbers TS-<year>-9NNNNN, with timelines, plans
-and remedies; four departments BN-…), and three years of satisfaction surveys (a questionnaire bench-csi,
+N customers (codes BN-0000001 …) with their transactions (10 each unless --transactions says otherwise) and M
+complaints on them (numbers TS-<year>-9NNNNNN, with timelines, plans and remedies; four departments BN-…), and
+three years of satisfaction surveys (a questionnaire bench-csi,
 monthly campaigns per branch, about 25 answers per customer unless --answers says otherwise; every revisit is
 also a survey answer). Refuses when bench data exists unless --reset is given; --reset and
 --remove delete bench rows only, in one transaction.
@@ -30,6 +31,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="how many survey answers over three years (default 25 per customer: 500000 for 20000 customers)",
     )
+    parser.add_argument(
+        "--transactions",
+        type=int,
+        default=None,
+        help="how many customer transactions over two years (default 10 per customer: 200000 for 20000 customers)",
+    )
     parser.add_argument("--seed", type=int, default=2026, help="random seed, for the same data every time")
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--reset", action="store_true", help="replace existing bench data")
@@ -39,6 +46,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--customers must be 0 or more")
     if args.complaints < 0:
         parser.error("--complaints must be 0 or more")
+    if args.transactions is not None and args.transactions < 0:
+        parser.error("--transactions must be 0 or more")
     if args.answers is not None and args.answers < 0:
         parser.error("--answers must be 0 or more")
     if args.answers and not args.customers and not args.remove:
@@ -67,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
                 customers=args.customers,
                 complaints=args.complaints,
                 answers=args.answers,
+                transactions=args.transactions,
                 seed=args.seed,
                 reset=args.reset,
             )
@@ -76,7 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     if removed.any:
         print(f"removed: {removed}")
     if made is not None:
-        data.analyze()
+        vacuumed = time.perf_counter()
+        data.analyze(compact=removed.any)
+        if connection.vendor == "postgresql":
+            print(f"VACUUM{' FULL' if removed.any else ''} and ANALYZE: {time.perf_counter() - vacuumed:.1f} s")
         print(f"created: {made}")
     print(f"done in {time.perf_counter() - started:.1f} s")
     return 0

@@ -23,11 +23,13 @@ import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from bench import FRONTLINE_USERNAME, GENERAL_MANAGER_USERNAME, MANAGER_USERNAME, setup_django
 
 WARMUPS = 2
+SQL_RUNS = 3
 
 
 @dataclass
@@ -47,6 +49,8 @@ class Result:
     median_ms: float
     p95_ms: float
     queries: int
+    sql_ms: float | None = None  # the median, over three more runs, of the time the queries took (as Django sees it)
+    slowest: str = ""  # the slowest query of the last of those runs, for --explain
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -55,6 +59,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--q", default="伟", help="the name fragment searched for (default 伟)")
     parser.add_argument(
         "--only", action="append", default=[], help="run only the rows whose name contains this (repeatable)"
+    )
+    parser.add_argument(
+        "--explain", action="store_true", help="print EXPLAIN (ANALYZE, BUFFERS) of each row's slowest query"
     )
     args = parser.parse_args(argv)
     if args.repeat < 1:
@@ -128,15 +135,20 @@ def measure(scenario: Scenario, repeat: int) -> Result:
                 f"bench.run: {scenario.name}: GET {scenario.path} answered {response.status_code}, "
                 f"expected {scenario.status}"
             )
-    with CaptureQueriesContext(connection) as captured:
-        get(scenario)
-    queries = len(captured.captured_queries)  # read now: the next request clears the connection's log
+    sql_times = []
+    for _ in range(SQL_RUNS):
+        with CaptureQueriesContext(connection) as captured:
+            get(scenario)
+        executed = captured.captured_queries  # read now: the next request clears the connection's log
+        sql_times.append(sum(float(q["time"]) for q in executed) * 1000)
+    queries = len(executed)
+    slowest = max(executed, key=lambda q: float(q["time"]))["sql"] if executed else ""
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
         get(scenario)
         times.append((time.perf_counter() - started) * 1000)
-    return Result(scenario, statistics.median(times), p95(times), queries)
+    return Result(scenario, statistics.median(times), p95(times), queries, statistics.median(sql_times), slowest)
 
 
 def complaint_list_rows(user, params: dict[str, str]) -> int:
@@ -158,6 +170,7 @@ def complaint_scenarios(clients: dict, users: dict) -> list[Scenario]:
     from complaints.selectors import approval_queue_for_user, complaint_list_for_user
     from complaints.views import PAGE_SIZE
     from complaints.workflow import Step
+    from crm_site import pagination
 
     frontline = users["frontline"]
     mine = complaint_list_for_user(user=frontline).filter(pk__in=bench_complaints().values("pk"))
@@ -166,6 +179,9 @@ def complaint_scenarios(clients: dict, users: dict) -> list[Scenario]:
         return []  # generated with --complaints 0
     # A number fragment ("2026-9012"): about a hundred complaints company-wide, a tenth of them in BN-01.
     fragment = numbers[len(numbers) // 2][3:-2]
+    # A two-character name fragment (a given name), and the full phone of a customer with complaints.
+    busy = mine.order_by("pk").select_related("customer")[len(numbers) // 3].customer
+    name_q, phone = busy.name[-2:], busy.phone
     # A closed complaint, closed after a satisfied revisit, with a plan and six timeline events.
     closed = list(
         mine.filter(step=Step.CLOSED, closed_without_satisfaction=False, plans__isnull=False)
@@ -178,7 +194,7 @@ def complaint_scenarios(clients: dict, users: dict) -> list[Scenario]:
     for label in ("frontline", "gm"):
         user, client = users[label], clients[label]
         queue = complaint_list_rows(user, {})
-        last = max(1, math.ceil(queue / PAGE_SIZE))
+        last = max(1, math.ceil(min(queue, pagination.DEFAULT_CAP) / PAGE_SIZE))  # the last page the list offers
         filtered = [
             ("due=overdue", {"due": "overdue"}),
             ("severity=major sort=-severity_rank", {"severity": "major", "sort": "-severity_rank"}),
@@ -190,15 +206,57 @@ def complaint_scenarios(clients: dict, users: dict) -> list[Scenario]:
         for name, params in filtered:
             path = f"/complaints/?{urlencode(params)}"
             result.append(Scenario(f"complaint list {name} [{label}]", path, client, complaint_list_rows(user, params)))
-        path = f"/complaints/?{urlencode({'q': fragment})}"
-        rows = complaint_list_rows(user, {"q": fragment})
-        result.append(Scenario(f"complaint search q={fragment} [{label}]", path, client, rows))
+        for shown, q in ((fragment, fragment), (name_q, name_q), ("<full phone>", phone)):
+            path = f"/complaints/?{urlencode({'q': q})}"
+            rows = complaint_list_rows(user, {"q": q})
+            result.append(Scenario(f"complaint search q={shown} [{label}]", path, client, rows))
     if closed:
         pk = closed[len(closed) // 2]
         for label in ("frontline", "gm"):
             result.append(Scenario(f"complaint detail (closed) [{label}]", f"/complaints/{pk}/", clients[label], 1))
     waiting = approval_queue_for_user(user=users["manager"]).count()
     result.append(Scenario("approvals [manager]", "/complaints/approvals/", clients["manager"], waiting))
+    result += write_scenarios(clients["frontline"], frontline, mine)
+    return result
+
+
+def write_scenarios(client, frontline, mine) -> list[Scenario]:
+    """The two POSTs staff make most: registering a complaint for a known customer, and saving the Listen step
+    (with its move to Share). Each run is rolled back (measure_call), so every run writes the same rows."""
+    from django.utils import timezone
+
+    from complaints.models import Category
+    from complaints.workflow import Step
+
+    listening = mine.filter(step=Step.LISTEN, handler=frontline).order_by("pk").first()
+    customer_pk = mine.order_by("pk").values_list("customer_id", flat=True).first()
+    occurred = timezone.localtime() - timedelta(hours=2)
+    intake = {
+        "customer": customer_pk,
+        "channel": "phone",
+        "occurred_at": occurred.strftime("%Y-%m-%dT%H:%M"),
+        "customer_words": "热水器漏水，第三次报修了 The water heater leaks again",
+        "customer_request": "上门维修",
+        "category": Category.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True).first(),
+        "severity": "general",
+        "priority": "normal",
+    }
+
+    def post(path: str, data: dict) -> None:
+        response = client.post(path, data)
+        if response.status_code != 302:
+            raise SystemExit(f"bench.run: POST {path} answered {response.status_code}, expected 302")
+
+    result = [Scenario("intake POST [frontline]", "", client, 1, call=lambda: post("/complaints/new/", intake))]
+    if listening is not None:
+        step = {
+            "version": listening.version,
+            "customer_words": listening.customer_words,
+            "key_points": "漏水，第三次",
+            "advance": "1",
+        }
+        path = f"/complaints/{listening.pk}/step/"
+        result.append(Scenario("Listen step POST + advance [frontline]", "", client, 1, call=lambda: post(path, step)))
     return result
 
 
@@ -390,7 +448,7 @@ def display_width(text: str) -> int:
 
 
 def table(results: list[Result]) -> str:
-    rows = [("name", "median ms", "p95 ms", "queries", "rows in scope")]
+    rows = [("name", "median ms", "p95 ms", "queries", "SQL ms", "rows in scope")]
     for r in results:
         rows.append(
             (
@@ -398,6 +456,7 @@ def table(results: list[Result]) -> str:
                 f"{r.median_ms:.1f}",
                 f"{r.p95_ms:.1f}",
                 str(r.queries),
+                "-" if r.sql_ms is None else f"{r.sql_ms:.1f}",
                 "-" if r.scenario.rows is None else str(r.scenario.rows),
             )
         )
@@ -411,6 +470,19 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+def explain(results: list[Result]) -> None:
+    """EXPLAIN ANALYZE of each row's slowest query (PostgreSQL), for "where the time goes"."""
+    from django.db import connection
+
+    for r in results:
+        if not r.slowest or connection.vendor != "postgresql":
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + r.slowest)
+            plan = "\n".join(line for (line,) in cursor.fetchall())
+        print(f"\n== {r.scenario.name}: slowest query\n{r.slowest}\n{plan}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     setup_django()
@@ -419,6 +491,8 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [s for s in scenarios(args.q) if not args.only or any(part in s.name for part in args.only)]
     results = [measure(scenario, args.repeat) for scenario in chosen]
     print(table(results))
+    if args.explain:
+        explain(results)
     for scenario in {id(r.scenario.client): r.scenario for r in results if r.scenario.client}.values():
         scenario.client.logout()  # drop the bench sessions
     return 0
