@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm_site.org.access import access_of
 from crm_site.org.models import Branch
+from crm_site.widgets import speed_up_selects
 from customers.models import Customer
 from customers.phones import same_phone
 from customers.search import contains
@@ -113,6 +114,7 @@ class ComplaintFilter(django_filters.FilterSet):
             widget.attrs.setdefault(
                 "class", "form-select form-select-sm" if is_select else "form-control form-control-sm"
             )
+        speed_up_selects(self.form)
 
     def search(self, qs, name, value):
         """A whole number finds its complaint by the unique index; otherwise a fragment of the number (three

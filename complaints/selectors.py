@@ -144,22 +144,27 @@ def _serve_prefetched(obj, relation: str, rows: list) -> None:
 DEFAULT_DUE_SOON = timedelta(hours=24)
 
 
-def due_soon_filter(now=None) -> Q:
-    """Open and due within the warning time of its severity's SLA policy (a day where none is set)."""
+def due_soon_filter(now=None, *, among_open: bool = False) -> Q:
+    """Open and due within the warning time of its severity's SLA policy (a day where none is set).
+
+    ``among_open``: the query already keeps open complaints only, so the step is not asked again (an aggregate over
+    the open-queue index then reads the index alone: the step is not one of its columns)."""
     now = now or timezone.now()
     hours = dict(SlaPolicy.objects.values_list("severity", "due_soon_hours"))
     by_severity = Q()
     for severity in Severity.values:
         warning = timedelta(hours=hours[severity]) if severity in hours else DEFAULT_DUE_SOON
         by_severity |= Q(severity=severity, resolution_due_at__lt=now + warning)
-    return Q(resolution_due_at__gte=now) & by_severity & ~Q(step=Step.CLOSED)
+    due_soon = Q(resolution_due_at__gte=now) & by_severity
+    return due_soon if among_open else due_soon & ~Q(step=Step.CLOSED)
 
 
-def overdue_filter(now=None) -> Q:
-    """Open and past its resolution deadline, or still without a first response past that deadline."""
+def overdue_filter(now=None, *, among_open: bool = False) -> Q:
+    """Open and past its resolution deadline, or still without a first response past that deadline
+    (``among_open``: as for due_soon_filter)."""
     now = now or timezone.now()
     late = Q(resolution_due_at__lt=now) | Q(first_responded_at__isnull=True, response_due_at__lt=now)
-    return late & ~Q(step=Step.CLOSED)
+    return late if among_open else late & ~Q(step=Step.CLOSED)
 
 
 def annotate_due_flags(qs: QuerySet[Complaint], now=None) -> QuerySet[Complaint]:
@@ -178,8 +183,8 @@ def complaint_queue_counts(*, user) -> dict:
     counts = qs.aggregate(
         open=Count("pk"),
         mine=Count("pk", filter=Q(handler=user) | Q(first_responder=user)),
-        overdue=Count("pk", filter=overdue_filter(now)),
-        due_soon=Count("pk", filter=due_soon_filter(now)),
+        overdue=Count("pk", filter=overdue_filter(now, among_open=True)),
+        due_soon=Count("pk", filter=due_soon_filter(now, among_open=True)),
     )
     counts["approvals"] = approval_queue_for_user(user=user).count()
     return counts

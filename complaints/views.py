@@ -126,7 +126,8 @@ COMPLAINT_EXPORT = ListExport(
 def complaint_list(request):
     selection = complaint_selection(request.user, request.GET)
     filterset, sort = selection.form, _complaint_sort(request.GET)
-    page = CappedPaginator(selection.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    search = bool(request.GET.get("q", "").strip())
+    page = CappedPaginator(selection.rows, PAGE_SIZE, search=search).get_page(request.GET.get("page"))
     return render(
         request,
         "complaints/complaint_list.html",

@@ -3,8 +3,10 @@
 An exact ``COUNT(*)`` over every complaint in scope, on every list view, costs more than the page itself once a
 company has years of history; nobody pages past the first few hundred rows of a queue, they filter. So the count
 reads at most ``cap + 1`` keys, and past the cap the page says "more than …" and offers the pages up to the cap.
-A deep page first reads the 25 keys under its OFFSET from the table (an index walk, no joins) and then the rows
-with their joins by key, so the joins run for 25 rows, not for the OFFSET's thousands.
+Every page first reads its 25 keys from the table alone (an index walk, no joins: the index that serves the
+filters and the order, often without visiting the table) and then those rows with their joins by key, so the
+joins run for 25 rows, not for the OFFSET's thousands or, when no index gives the order (most severe first), for
+every row that is sorted.
 """
 
 from functools import cached_property
@@ -12,14 +14,18 @@ from functools import cached_property
 from django.core.paginator import Page, Paginator
 
 DEFAULT_CAP = 5000
-# From this OFFSET on, keys first (one more query); above it the single query is cheaper.
-KEYS_FIRST_FROM = 200
+# A search's count stops sooner: a fragment that matches more than this is one to add to, and counting the matches
+# of a common one (公司 in every company's name) is the slow part of its page.
+SEARCH_CAP = 1000
+# From this OFFSET on, keys first (one more query, a fraction of a millisecond). Every page: a single query joins
+# before it sorts whenever the order is not an index's (40 ms instead of 10 for the most severe first).
+KEYS_FIRST_FROM = 0
 
 
 class CappedPaginator(Paginator):
-    def __init__(self, object_list, per_page, *, cap: int | None = None, **kwargs):
+    def __init__(self, object_list, per_page, *, cap: int | None = None, search: bool = False, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
-        self.cap = DEFAULT_CAP if cap is None else cap
+        self.cap = cap if cap is not None else SEARCH_CAP if search else DEFAULT_CAP
 
     @cached_property
     def _counted(self) -> int:

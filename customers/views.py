@@ -120,7 +120,8 @@ CUSTOMER_EXPORT = ListExport(
 def customer_list(request):
     selection = customer_selection(request.user, request.GET)
     filterset, sort = selection.form, _customer_sort(request.GET)
-    page = CappedPaginator(selection.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    search = bool(request.GET.get("q", "").strip())
+    page = CappedPaginator(selection.rows, PAGE_SIZE, search=search).get_page(request.GET.get("page"))
     return render(
         request,
         "customers/customer_list.html",

@@ -315,8 +315,17 @@ class Response(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["answered_at"], name="sat_response_time_idx"),
-            models.Index(fields=["branch", "answered_at"], name="sat_response_branch_idx"),
+            # The CSI and NPS of a period (the home pages' 90 days, a custom period): read from the index alone.
+            models.Index(
+                fields=["answered_at"],
+                include=["id", "weighted_points", "weight_answered", "recommend"],
+                name="sat_response_time_idx",
+            ),
+            models.Index(
+                fields=["branch", "answered_at"],
+                include=["id", "weighted_points", "weight_answered", "recommend"],
+                name="sat_response_branch_idx",
+            ),
             models.Index(fields=["template", "answered_at"], name="sat_response_template_idx"),
             # A customer's responses, newest first; the dashboard's loyalty grid reads each customer's latest response
             # in a period from it alone, already in the window's order (no sort).

@@ -69,6 +69,17 @@ def test_deep_pages_read_the_same_rows_in_the_same_order_keys_first_or_not(
     assert capped.page(3).object_list[0].customer.name  # the joined row came with it
 
 
+def test_a_search_stops_counting_sooner(client, frontline, branch, monkeypatch):
+    _complaints(frontline, branch, 4, name="张三")
+    monkeypatch.setattr(pagination, "DEFAULT_CAP", 10)
+    monkeypatch.setattr(pagination, "SEARCH_CAP", 3)
+    client.force_login(frontline)
+    assert client.get(reverse("complaints:list")).context["page"].paginator.capped is False  # 4 of at most 10
+    searched = client.get(reverse("complaints:list"), {"q": "张三"})
+    assert (searched.context["page"].paginator.capped, searched.context["page"].paginator.count) == (True, 3)
+    assert b"More than 3 complaints" in searched.content
+
+
 def test_a_whole_number_finds_its_complaint_in_any_case(client, frontline, branch):
     one, _two = _complaints(frontline, branch, 2)
     client.force_login(frontline)

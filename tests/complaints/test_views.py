@@ -423,9 +423,10 @@ def test_list_and_detail_run_a_constant_number_of_queries(client, frontline, man
 # Fixed query counts per page and role, whatever the data size: a new query per row fails here.
 # The user comes with their role, branch and unread count in one query (the session from the cache).
 PAGE_QUERIES = {
-    ("list", "frontline"): 6,
-    ("list", "manager"): 6,
-    ("list", "gm"): 7,
+    # The list reads its page's keys, then those rows with their joins (crm_site.pagination).
+    ("list", "frontline"): 7,
+    ("list", "manager"): 7,
+    ("list", "gm"): 8,
     ("detail", "frontline"): 10,
     ("detail", "manager"): 12,
     ("detail", "gm"): 12,

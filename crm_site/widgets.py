@@ -1,0 +1,49 @@
+"""A select that renders its options in Python.
+
+Django renders every ``<option>`` through a template include; a filter bar with nine selects (the complaint list:
+about a hundred options, more with a company's whole staff in the handler list) spent about a third of the page's
+time there. ``FastSelect`` writes the same markup as Django's ``select.html`` / ``select_option.html`` /
+``attrs.html``, escaped the same way (tests/crm_site/test_widgets.py compares the two).
+"""
+
+from django import forms
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+
+
+def _attrs(attrs: dict) -> str:
+    parts = []
+    for name, value in attrs.items():
+        if value is False:
+            continue
+        parts.append(format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value))
+    return "".join(parts)
+
+
+class FastSelect(forms.Select):
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        html = [format_html('<select name="{}"', widget["name"]), _attrs(widget["attrs"]), ">"]
+        for group_name, group_choices, _index in widget["optgroups"]:
+            if group_name:
+                html.append(format_html('\n  <optgroup label="{}">', group_name))
+            for option in group_choices:
+                html.append(
+                    format_html(
+                        '\n  <option value="{}"{}>{}</option>',
+                        str(option["value"]),
+                        mark_safe(_attrs(option["attrs"])),  # noqa: S308 - built from format_html above
+                        conditional_escape(option["label"]),
+                    )
+                )
+            if group_name:
+                html.append("\n  </optgroup>")
+        html.append("\n</select>")
+        return mark_safe("".join(html))  # noqa: S308 - every part is escaped above
+
+
+def speed_up_selects(form: forms.Form) -> None:
+    """Render the form's plain selects with FastSelect (same markup, same choices; the widget keeps its state)."""
+    for field in form.fields.values():
+        if type(field.widget) is forms.Select:
+            field.widget.__class__ = FastSelect
