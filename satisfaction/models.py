@@ -315,10 +315,11 @@ class Response(models.Model):
             ),
         ]
         indexes = [
-            # The CSI and NPS of a period (the home pages' 90 days, a custom period): read from the index alone.
+            # The CSI and NPS of a period (the home pages' 90 days, a custom period) and the latest answers of each
+            # customer for loyalty × contribution: read from the index alone.
             models.Index(
                 fields=["answered_at"],
-                include=["id", "weighted_points", "weight_answered", "recommend"],
+                include=["id", "weighted_points", "weight_answered", "recommend", "customer", "repurchase"],
                 name="sat_response_time_idx",
             ),
             models.Index(
