@@ -355,7 +355,9 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Sessions are read from that cache (written to the database too): no session query on every request.
+# Sessions are read from that cache (written to the database too): no session query on every request. The cache
+# must be one every web process shares, or a session ended in one process would live on in another's copy:
+# production refuses to start without Redis (prod.py), and the development server is one process.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 

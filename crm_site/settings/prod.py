@@ -26,8 +26,8 @@ for _name, _example in (
         )
 if CACHES["default"]["BACKEND"] != "django.core.cache.backends.redis.RedisCache":
     raise ImproperlyConfigured(
-        "Set REDIS_URL (e.g. redis://redis-host:6379/1), or use a Redis broker: the throttles count in a cache "
-        "that every web process shares."
+        "Set REDIS_URL (e.g. redis://redis-host:6379/1), or use a Redis broker: the throttles count, and the sessions "
+        "are read, in a cache that every web process shares."
     )
 
 # HTTPS ends at the reverse proxy (deploy/Caddyfile), which sets X-Forwarded-Proto and passes Host on. The app
