@@ -51,8 +51,13 @@ constraints:
 	{ sed -n '1,2p' constraints.txt; $(PIP) freeze --disable-pip-version-check --exclude polib; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt
 
+# Against DATABASE_URL: the bench data (generated when there is none: BENCH_SIZE, default the README's), the request
+# table and the HTTP runs (gunicorn + wrk). Sizes and results: bench/README.md, bench/RESULTS.md.
+BENCH_SIZE ?= --customers 20000 --complaints 50000
 bench: $(VENV)/.dev
-	$(PY) -m bench.run
+	$(PY) -m bench.generate --reuse $(BENCH_SIZE)
+	DJANGO_DEBUG=false $(PY) -m bench.run
+	DJANGO_DEBUG=false $(PY) -m bench.http
 
 clean:
 	rm -rf var/ $(VENV)

@@ -41,6 +41,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--reset", action="store_true", help="replace existing bench data")
     action.add_argument("--remove", action="store_true", help="only remove the bench data")
+    action.add_argument(
+        "--reuse", action="store_true", help="keep the bench data there is (exit 0); generate only when there is none"
+    )
     args = parser.parse_args(argv)
     if args.customers < 0:
         parser.error("--customers must be 0 or more")
@@ -66,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
+    if args.reuse and data.bench_customers().exists():
+        print(f"reusing the bench data there: {data.bench_complaints().count()} complaints")
+        return 0
     try:
         if args.remove:
             with transaction.atomic():
