@@ -530,6 +530,11 @@ def compensation_by_month(*, user, filters: ReportFilters) -> dict:
         if month not in months:
             months.append(month)
         cells[(r["kind"], month)] = (r["amount"], r["n"])
+    return _compensation_table(cells, months)
+
+
+def _compensation_table(cells: dict[tuple[str, str], tuple], months: list[str]) -> dict:
+    """The compensation figure from its cells: (remedy type, month) → (amount, remedies carried out)."""
     names = dict(Remedy.Kind.choices)
     kinds = []
     for kind in Remedy.Kind.values:
@@ -1021,17 +1026,7 @@ def compensation_from_sums(sums: MonthSums) -> dict:
         month, _bar, kind = value.partition("|")
         cells[(kind, month)] = (r["amount"], r["received"])
     months = sorted({m for _k, m in cells})
-    names = dict(Remedy.Kind.choices)
-    kinds = []
-    for kind in Remedy.Kind.values:
-        if not any(k == kind for k, _m in cells):
-            continue
-        amounts = [float(cells[(kind, m)][0]) if (kind, m) in cells else 0.0 for m in months]
-        counts = [cells[(kind, m)][1] if (kind, m) in cells else 0 for m in months]
-        kinds.append(
-            {"key": kind, "label": str(names[kind]), "amounts": amounts, "counts": counts, "total": sum(amounts)}
-        )
-    return {"months": months, "kinds": kinds, "total": sum(k["total"] for k in kinds)}
+    return _compensation_table(cells, months)
 
 
 def revisits_from_sums(sums: MonthSums) -> list[dict]:

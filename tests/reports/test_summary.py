@@ -2,8 +2,10 @@
 figure of the statistics page read from them for whole months equal to the live aggregates over the complaints."""
 
 from datetime import date
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -98,3 +100,15 @@ def test_the_page_runs_at_most_twelve_queries(data, client, gm):
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
     assert len(ctx.captured_queries) <= 12
+
+
+def test_the_command_rebuilds_what_was_lost_and_refuses_a_month_it_cannot_read(frontline, branch):
+    ComplaintFactory(actor=frontline, customer=CustomerFactory(branch=branch))
+    kept = summary_rows()
+    ComplaintMonth.objects.all().delete()
+    out = StringIO()
+    call_command("rebuild_complaint_summary", stdout=out)
+    assert summary_rows() == kept
+    assert "monthly summary rows written" in out.getvalue()
+    with pytest.raises(CommandError, match="2026-11"):
+        call_command("rebuild_complaint_summary", "--month", "2026-13")
