@@ -21,8 +21,10 @@ from .workflow import Step
 NUMBER = re.compile(r"TS-\d{4}-\d{6,7}")
 # What can be part of a number, three characters or more: shorter fragments match nearly every number.
 NUMBER_FRAGMENT = re.compile(r"[A-Z0-9-]{3,}")
-# The customers a search matches are passed to the complaint query by key up to this many.
+# The customers a search matches, and the complaints whose number holds the fragment, are passed to the complaint
+# query by key up to this many each.
 CUSTOMERS_BY_KEY = 500
+NUMBERS_BY_KEY = 500
 # The customer's words and the product are searched from this many characters: shorter fragments match too much
 # text to be useful, and a trigram index cannot serve them.
 WORDS_FROM = 3
@@ -138,10 +140,22 @@ class ComplaintFilter(django_filters.FilterSet):
             by_customer = Q(customer__in=customers)
         condition = by_customer
         if NUMBER_FRAGMENT.fullmatch(value.upper()):
-            condition |= Q(number__contains=value.upper())
+            condition |= self._numbered(value.upper())
         if len(value) >= WORDS_FROM:
             condition |= Q(customer_words__icontains=value) | Q(product__icontains=value)
         return qs.filter(condition)
+
+    @staticmethod
+    def _numbered(fragment: str) -> Q:
+        """The complaints whose number holds the fragment, by key when there are few: the page counts its rows and
+        then reads its keys, and the trigram index on the number is the slow part of each (a fragment such as
+        2026-90123 shares the year's trigrams with every number of the year), so it is read once, here. The keys
+        are company-wide: the list's own scope still applies to them."""
+        numbered = Complaint.objects.filter(number__contains=fragment).order_by()
+        keys = list(numbered.values_list("pk", flat=True)[: NUMBERS_BY_KEY + 1])
+        if len(keys) > NUMBERS_BY_KEY:  # a fragment of many numbers (a year): one condition, counted and capped
+            return Q(number__contains=fragment)
+        return Q(pk__in=keys)
 
     def filter_step(self, qs, name, value):
         return qs.exclude(step=Step.CLOSED) if value == "open" else qs.filter(step=value)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
+from django.db import connections, router
 from django.db.models import Exists, F, OuterRef, QuerySet
 
 from .roles import COMPANY_WIDE_ROLES, ROLE_PRECEDENCE, Role, widest_role
@@ -68,6 +70,11 @@ def access_of(user) -> Access:
     return result
 
 
+# Where each request's user key goes in the user query's cached SQL: a key no user has.
+_KEY_MARK = -738_421_901
+_USER_SQL: dict[tuple, tuple[str, tuple, int]] = {}
+
+
 class AccessBackend(ModelBackend):
     """Django's model backend, but the signed-in user of each request comes with their role and branch read in
     the same query: every page asks the policy, so every page would otherwise pay one more query for it."""
@@ -77,11 +84,30 @@ class AccessBackend(ModelBackend):
         return get_user_model()._default_manager.annotate(**_access_columns())
 
     def get_user(self, user_id):
-        user = self.users().filter(pk=user_id).first()
+        user = self._user_by_key(user_id)
         if user is None or not self.user_can_authenticate(user):
             return None
         setattr(user, _CACHE_ATTR, _access_from(user, vars(user)))
         return user
+
+    def _user_by_key(self, user_id):
+        """``self.users().filter(pk=user_id).first()``, from SQL built once per process: the query is the same on
+        every request but its key, and building it (five subqueries) took 2.5 ms of every page, three times the
+        time PostgreSQL takes to answer it. ``raw`` sets the annotated columns on the user as the ORM would."""
+        model = get_user_model()
+        try:
+            key = model._meta.pk.to_python(user_id)
+        except ValidationError:  # a session whose user key is not one
+            return None
+        alias = router.db_for_read(model)
+        cache_key = (type(self), alias, connections[alias].vendor)
+        if cache_key not in _USER_SQL:
+            sql, params = self.users().using(alias).filter(pk=_KEY_MARK).order_by().query.sql_with_params()
+            _USER_SQL[cache_key] = (sql, tuple(params), list(params).index(_KEY_MARK))
+        sql, params, at = _USER_SQL[cache_key]
+        params = list(params)
+        params[at] = key
+        return next(iter(model._default_manager.db_manager(alias).raw(sql, params)), None)
 
 
 def role_of(user) -> Role | None:

@@ -114,6 +114,22 @@ def test_a_fragment_matching_many_customers_still_finds_all_their_complaints(cli
     assert sorted(_pks(client.get(reverse("complaints:list"), {"q": "张"}))) == sorted(c.pk for c in made)
 
 
+def test_a_number_fragment_finds_complaints_by_key_or_by_condition_alike(
+    client, frontline, frontline_other, branch, other_branch, monkeypatch
+):
+    """The numbers holding a fragment are read once and passed by key, company-wide; the list's scope still applies
+    to them, and a fragment of more numbers than are passed by key is searched as a condition, with the same rows."""
+    mine = _complaints(frontline, branch, 3)
+    theirs = make_complaint(frontline_other, CustomerFactory(branch=other_branch))
+    year = mine[0].number.split("-")[1]  # TS-<year>-<serial>: every number of the year holds "-<year>-"
+    client.force_login(frontline)
+    url = reverse("complaints:list")
+    by_key = sorted(_pks(client.get(url, {"q": f"-{year}-"})))
+    assert by_key == sorted(c.pk for c in mine) and theirs.pk not in by_key
+    monkeypatch.setattr(filters, "NUMBERS_BY_KEY", 2)  # four numbers match: more than are passed by key
+    assert sorted(_pks(client.get(url, {"q": f"-{year}-"}))) == by_key
+
+
 def test_the_repeat_badge_reads_the_stored_flag(client, frontline, branch):
     customer = CustomerFactory(branch=branch)
     first = make_complaint(frontline, customer)

@@ -62,3 +62,14 @@ def test_the_bell_reads_the_unread_count_loaded_with_the_user(frontline, manager
     assert notification_bell(request)["notification_bell"]["unread"] == 1
     request.user, _queries = _loaded(staff(Role.FRONTLINE, None, username="quiet"))
     assert notification_bell(request)["notification_bell"]["unread"] == 0
+
+
+def test_each_user_gets_their_own_row_from_the_reused_query(branch, manager, frontline):
+    """The user query is built once per process and reused with each request's key: every key reads its own user,
+    a key in the session as text reads the same user, and one that is no user's (or no key at all) reads none."""
+    first, second = _loaded(manager)[0], _loaded(frontline)[0]
+    assert (first.username, access_of(first).role) == ("manager", Role.MANAGER)
+    assert (second.username, access_of(second).role) == ("frontline", Role.FRONTLINE)
+    assert SignedInBackend().get_user(str(manager.pk)).username == "manager"  # sessions store the key as text
+    assert SignedInBackend().get_user(frontline.pk + manager.pk + 1000) is None
+    assert SignedInBackend().get_user("not-a-key") is None
