@@ -22,6 +22,32 @@ def _attrs(attrs: dict) -> str:
 
 class FastSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
+        # Read once (model choices query the database each time), through iter(): list() would ask their len() first,
+        # a COUNT query.
+        choices = list(iter(self.choices))
+        if self.allow_multiple_selected or any(isinstance(label, list | tuple) for _value, label in choices):
+            return self._render_groups(name, value, attrs)
+        # Flat choices, one selected at most: the options straight from the choices, as Select.optgroups and
+        # create_option would make them (no option dictionaries, no copies of the attributes for each option).
+        chosen = set(self.format_value(value))
+        html = [format_html('<select name="{}"', name), _attrs(self.build_attrs(self.attrs, attrs)), ">"]
+        for option_value, label in choices:
+            option_value = "" if option_value is None else str(option_value)
+            selected = chosen and option_value in chosen
+            if selected:
+                chosen = set()  # the first match only, as Django selects it
+            html.append(
+                format_html(
+                    '\n  <option value="{}"{}>{}</option>',
+                    option_value,
+                    mark_safe(" selected") if selected else "",
+                    conditional_escape(label),
+                )
+            )
+        html.append("\n</select>")
+        return mark_safe("".join(html))  # noqa: S308 - every part is escaped above
+
+    def _render_groups(self, name, value, attrs):
         widget = self.get_context(name, value, attrs)["widget"]
         html = [format_html('<select name="{}"', widget["name"]), _attrs(widget["attrs"]), ">"]
         for group_name, group_choices, _index in widget["optgroups"]:
