@@ -387,6 +387,11 @@ class Complaint(models.Model):
             models.Index(
                 fields=["branch", "resolution_due_at"], name="cmp_open_branch_due_idx", condition=~Q(step="closed")
             ),
+            # A general manager's queue of one severity (most severe first, or the filter): the open rows of that
+            # severity, without visiting every open complaint's row to read it.
+            models.Index(
+                fields=["severity", "-created_at", "-id"], name="cmp_open_severity_idx", condition=~Q(step="closed")
+            ),
             # The approval queues (and the home pages' count of them) keep plans whose complaint is in Action: the
             # keys of those complaints, read from this index alone, instead of every open complaint's row.
             models.Index(fields=["id"], name="cmp_in_action_idx", condition=Q(step="action")),
