@@ -265,7 +265,8 @@ def generate(
         )
         note(f"{made_responses} responses, {made_answers} answers")
     with _phase(progress, "satisfaction monthly summaries"):
-        csi_summary_rebuild()  # the answers were bulk-written, past _response_write: rebuild the monthly sums
+        # The answers were bulk-written, past _response_write: rebuild the monthly sums and the customers' last answers.
+        csi_summary_rebuild()
     rebuild = getattr(report_services, "complaint_summary_rebuild", None)
     if rebuild is not None and complaints:
         with _phase(progress, "complaint monthly summaries"):

@@ -127,6 +127,14 @@ class Customer(models.Model):
     quadrant = models.CharField(_("value quadrant"), max_length=20, choices=Quadrant.choices, blank=True)
     tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, blank=True)
     classified_at = models.DateTimeField(_("value figures changed at"), null=True, blank=True)
+    # The customer's latest survey answer (satisfaction.services keeps them with every answer): loyalty × contribution
+    # counts the customers who last answered in a period from these and the status and quadrant beside them, from
+    # one index, instead of finding each customer's latest answer among the period's and looking the customer up.
+    last_answered_at = models.DateTimeField(_("last survey answer"), null=True, blank=True, editable=False)
+    last_repurchase = models.CharField(_("would buy again (last answer)"), max_length=10, blank=True, editable=False)
+    last_recommend = models.PositiveSmallIntegerField(
+        _("would recommend (last answer)"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -145,6 +153,12 @@ class Customer(models.Model):
             # The CSI dashboard's loyalty × contribution looks up the status and quadrant of every customer who
             # answered in the period (50,000 for six months at 200,000 customers): from the index alone.
             models.Index(fields=["id"], include=["status", "quadrant"], name="cust_loyalty_cover_idx"),
+            models.Index(
+                fields=["last_answered_at"],
+                include=["status", "quadrant", "last_repurchase", "last_recommend"],
+                condition=models.Q(last_answered_at__isnull=False),
+                name="cust_last_answer_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 
 from complaints.models import Category, Complaint, RootCauseGroup
 from complaints.selectors import complaint_list_for_user
-from crm_site.org.access import scope_to_user_branch
+from crm_site.org.access import access_of, scope_to_user_branch
 from crm_site.org.policy import can
 from customers.models import Customer, Quadrant, Tier
 
@@ -653,8 +653,10 @@ def loyalty_contribution(*, user, filters: CsiFilters) -> dict[str, int]:
     Loyalty = mean of the components available among: the customer's latest response's repurchase answer
     (yes 1, not sure 0.5, no 0) and its recommend answer / 10 (intent), and Customer.status (active 1, at risk
     0.5, churned 0; behaviour, always there); loyal when ≥ 0.6. Contribution is high when the customer's
-    value-matrix quadrant is high or secondary value (high current value). One query: the latest response (by
-    answered_at, then pk) is the first of each customer's responses in the selection by a window function
+    value-matrix quadrant is high or secondary value (high current value). One query. For the dashboard's usual
+    selection (company-wide, every answer of a period up to today) the customers' latest answers are read from their
+    own rows (``_last_answers_in``): one index holds them with the status and quadrant. Otherwise the latest response
+    (by answered_at, then pk) is the first of each customer's responses in the selection by a window function
     (ROW_NUMBER, built by the ORM from ``csi_responses``), so the selection is read once; only those latest responses
     are joined to their customers, and counted GROUP BY (loyal, high contribution): the four cells.
 
@@ -662,6 +664,14 @@ def loyalty_contribution(*, user, filters: CsiFilters) -> dict[str, int]:
     subquery: the whole selection would be joined to the customers and sorted with their columns (about twice the
     time at 30,000 responses). Every constant is a parameter, so the arithmetic is in floats on every database.
     """
+    counts = dict.fromkeys(CELLS.values(), 0)
+    last_answers = _last_answers_in(user, filters)
+    if last_answers is not None:
+        # Every customer who answered in the period last answered in it: their latest answers are on their rows.
+        latest = last_answers.values(
+            "status", "quadrant", repurchase=F("last_repurchase"), recommend=F("last_recommend")
+        )
+        return _loyalty_cells(latest, joined=False, counts=counts)
     latest = (
         csi_responses(user=user, filters=filters)
         .annotate(
@@ -674,24 +684,51 @@ def loyalty_contribution(*, user, filters: CsiFilters) -> dict[str, int]:
         .filter(recency__lte=1)
         .values("customer_id", "repurchase", "recommend")
     )
-    cells = {
-        (True, True): LoyaltyCell.KEEP,
-        (True, False): LoyaltyCell.DEVELOP,
-        (False, True): LoyaltyCell.WIN_BACK,
-        (False, False): LoyaltyCell.LET_GO,
-    }
-    counts = dict.fromkeys(cells.values(), 0)
+    return _loyalty_cells(latest, joined=True, counts=counts)
+
+
+CELLS = {
+    (True, True): LoyaltyCell.KEEP,
+    (True, False): LoyaltyCell.DEVELOP,
+    (False, True): LoyaltyCell.WIN_BACK,
+    (False, False): LoyaltyCell.LET_GO,
+}
+
+
+def _last_answers_in(user, filters: CsiFilters) -> QuerySet[Customer] | None:
+    """The customers whose latest answer (``Customer.last_answered_at``) is in the period, when they are exactly the
+    customers with an answer in the selection, each with that answer as their latest in it: the selection keeps
+    every answer of the period (a company-wide reader, no filter but the dates) and the period runs to today (no
+    answer is dated later: the services stamp answers when they are written). None otherwise."""
+    if not access_of(user).company_wide or not can(user, "csi.view"):
+        return None
+    if filters != CsiFilters(date_from=filters.date_from, date_to=filters.date_to):
+        return None
+    if filters.date_to is not None and filters.date_to < timezone.localdate():
+        return None
+    customers = Customer.objects.filter(last_answered_at__isnull=False).order_by()
+    if filters.date_from:
+        customers = customers.filter(last_answered_at__gte=_day_start(filters.date_from))
+    return customers
+
+
+def _loyalty_cells(latest: QuerySet, *, joined: bool, counts: dict) -> dict[str, int]:
+    """Count ``latest`` (one row per customer: repurchase, recommend; and status, quadrant unless ``joined``, when
+    its customer_id is joined to the customer for them) in the four cells.
+
+    The rows are first counted by their four inputs (a few hundred combinations), and loyalty is computed once per
+    combination, not once per customer (half the time of the query at 90,000 customers)."""
     try:
         sql, params = latest.query.sql_with_params()
     except EmptyResultSet:  # nothing to read (no csi.view): the query would select nothing
         return counts
     qn = connection.ops.quote_name
     loyalty = (
-        "(COALESCE(CASE latest.repurchase WHEN %s THEN %s WHEN %s THEN %s WHEN %s THEN %s END, %s)"
-        " + COALESCE(CAST(latest.recommend AS DOUBLE PRECISION) / %s, %s)"
-        " + CASE customer.status WHEN %s THEN %s WHEN %s THEN %s ELSE %s END)"
-        " / (%s + CASE WHEN latest.repurchase IN (%s, %s, %s) THEN %s ELSE %s END"
-        " + CASE WHEN latest.recommend IS NULL THEN %s ELSE %s END)"
+        "(COALESCE(CASE inputs.repurchase WHEN %s THEN %s WHEN %s THEN %s WHEN %s THEN %s END, %s)"
+        " + COALESCE(CAST(inputs.recommend AS DOUBLE PRECISION) / %s, %s)"
+        " + CASE inputs.status WHEN %s THEN %s WHEN %s THEN %s ELSE %s END)"
+        " / (%s + CASE WHEN inputs.repurchase IN (%s, %s, %s) THEN %s ELSE %s END"
+        " + CASE WHEN inputs.recommend IS NULL THEN %s ELSE %s END)"
     )
     loyalty_params = [
         *(Repurchase.YES.value, 1.0, Repurchase.UNSURE.value, 0.5, Repurchase.NO.value, 0.0, 0.0),
@@ -700,17 +737,24 @@ def loyalty_contribution(*, user, filters: CsiFilters) -> dict[str, int]:
         *(1.0, Repurchase.YES.value, Repurchase.UNSURE.value, Repurchase.NO.value, 1.0, 0.0),
         *(0.0, 1.0),
     ]
+    source, holder = f"({sql}) latest", "latest"
+    if joined:
+        source += f" INNER JOIN {qn(Customer._meta.db_table)} customer ON customer.id = latest.customer_id"
+        holder = "customer"
+    inputs = (
+        f"SELECT latest.repurchase AS repurchase, latest.recommend AS recommend, {holder}.status AS status, "  # noqa: S608
+        f"{holder}.quadrant AS quadrant, COUNT(*) AS n FROM {source} GROUP BY 1, 2, 3, 4"
+    )
     query = (
-        f"SELECT {loyalty} >= %s AS loyal, customer.quadrant IN (%s, %s) AS high, COUNT(*) "  # noqa: S608
-        f"FROM ({sql}) latest INNER JOIN {qn(Customer._meta.db_table)} customer ON customer.id = latest.customer_id "
-        "GROUP BY 1, 2"  # each customer's loyalty computed once (FILTERs on it would each compute it again)
+        f"SELECT {loyalty} >= %s AS loyal, inputs.quadrant IN (%s, %s) AS high, SUM(inputs.n) "  # noqa: S608
+        f"FROM ({inputs}) inputs GROUP BY 1, 2"  # each combination's loyalty computed once (FILTERs: once each)
     )
     with connection.cursor() as cursor:
         # 0.6 exactly is loyal, whatever the float rounding
         cursor.execute(query, [*loyalty_params, LOYAL_FROM - 1e-9, *(q.value for q in HIGH_CONTRIBUTION), *params])
         rows = cursor.fetchall()
     for loyal, high, n in rows:  # SQLite answers 1 / 0, PostgreSQL true / false
-        counts[cells[bool(loyal), bool(high)]] = n
+        counts[CELLS[bool(loyal), bool(high)]] = int(n)  # PostgreSQL's SUM of counts is a numeric
     return counts
 
 

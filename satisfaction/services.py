@@ -22,11 +22,12 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Cast, TruncMonth
+from django.db.models.functions import Cast, Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -487,7 +488,24 @@ def _response_write(
     key = _month_key(response)
     _response_month_add(response=response, key=key)
     _answer_months_add(key=key, items=items, data=data)
+    customer_last_answer_refresh(customer_ids=[customer.pk])
     return response
+
+
+def customer_last_answer_refresh(*, customer_ids=None) -> int:
+    """Copy each customer's latest answer (by answered_at, then pk) onto the customer: ``last_answered_at``,
+    ``last_repurchase``, ``last_recommend``, read by loyalty × contribution. For ``customer_ids`` (None: every customer
+    who answered), one UPDATE whatever the order the answers were written in (a re-dated demo answer, a bulk load).
+    Returns the number of customers updated."""
+    latest = Response.objects.filter(customer_id=OuterRef("pk")).order_by("-answered_at", "-pk")
+    customers = Customer.objects.filter(
+        pk__in=Response.objects.values("customer_id") if customer_ids is None else customer_ids
+    )
+    return customers.update(
+        last_answered_at=Subquery(latest.values("answered_at")[:1]),
+        last_repurchase=Coalesce(Subquery(latest.values("repurchase")[:1]), Value("")),
+        last_recommend=Subquery(latest.values("recommend")[:1]),
+    )
 
 
 @transaction.atomic
@@ -700,4 +718,7 @@ def csi_summary_rebuild(*, months: list[date] | None = None) -> int:
     )
     answer_months.delete()
     response_months.delete()
+    # The customers' latest answers too (loyalty × contribution reads them): of everyone who answered, or of those who
+    # answered in the months rebuilt.
+    customer_last_answer_refresh(customer_ids=None if months is None else responses.values("customer_id"))
     return _insert_grouped(AnswerMonth, answer_sums) + _insert_grouped(ResponseMonth, response_sums)

@@ -17,6 +17,7 @@ from satisfaction.selectors import (
     Group,
     IpaQuadrant,
     LoyaltyCell,
+    _last_answers_in,
     campaign_response_rate,
     complaint_figures,
     csi_by,
@@ -29,7 +30,7 @@ from satisfaction.selectors import (
     loyalty_zones,
     responses_for_user,
 )
-from satisfaction.services import AnswerData, _response_write
+from satisfaction.services import AnswerData, _response_write, csi_summary_rebuild
 from tests.complaints.factories import ComplaintFactory
 from tests.factories import CustomerFactory, staff
 
@@ -283,7 +284,13 @@ def test_importance_performance_without_importance_answers_is_empty(gm, customer
 # --- Loyalty × contribution ----------------------------------------------------------------------------------------
 
 
-def test_loyalty_and_contribution_cells(gm, branch, template):
+# The same cells from the customers' latest answers kept on their rows (a company-wide reader, a period up to today)
+# and from each customer's first answer by a window over the period's (an earlier period).
+UP_TO_TODAY = CsiFilters(date_from=date(2026, 1, 1), date_to=None)
+
+
+@pytest.mark.parametrize("period", [JAN_TO_MAR, UP_TO_TODAY], ids=["window", "last-answer"])
+def test_loyalty_and_contribution_cells(gm, branch, template, period):
     def client(quadrant, status=Customer.Status.ACTIVE):
         extra = {}
         if status == Customer.Status.AT_RISK:
@@ -314,8 +321,36 @@ def test_loyalty_and_contribution_cells(gm, branch, template):
     # Outside the period: not counted.
     respond(template, client("high"), (4,), repurchase="no", recommend=0, when=at(2025, 12, 31))
 
-    cells = loyalty_contribution(user=gm, filters=JAN_TO_MAR)
+    assert (_last_answers_in(gm, period) is None) == (period is JAN_TO_MAR)
+    cells = loyalty_contribution(user=gm, filters=period)
     assert cells == {LoyaltyCell.KEEP: 2, LoyaltyCell.DEVELOP: 2, LoyaltyCell.WIN_BACK: 1, LoyaltyCell.LET_GO: 1}
+
+
+def test_the_customer_keeps_their_latest_answer_whatever_the_order_answers_are_written_in(branch, template):
+    client = CustomerFactory(branch=branch, quadrant="high")
+    later = respond(template, client, (4,), repurchase="no", recommend=3, when=at(2026, 5, 5))
+    respond(template, client, (4,), repurchase="yes", recommend=10, when=at(2026, 1, 5))  # written after, dated before
+    client.refresh_from_db()
+    assert (client.last_answered_at, client.last_repurchase, client.last_recommend) == (later.answered_at, "no", 3)
+    # Re-dated behind the services' back (as the demo data is), then the summaries rebuilt: the other is the latest.
+    Response.objects.filter(pk=later.pk).update(answered_at=at(2025, 12, 1))
+    csi_summary_rebuild()
+    client.refresh_from_db()
+    assert (client.last_answered_at, client.last_repurchase, client.last_recommend) == (at(2026, 1, 5), "yes", 10)
+
+
+def test_a_manager_or_a_filtered_selection_counts_from_the_window(gm, manager, branch, template):
+    """The customers' last answers hold every branch's and questionnaire's answers: a selection that leaves some out
+    finds each customer's latest among its own."""
+    client = CustomerFactory(branch=branch, quadrant="high")
+    respond(template, client, (4,), repurchase="yes", recommend=10, when=at(2026, 1, 5))  # (1 + 1 + 1) / 3: keep
+    other = make_template("csi-other")
+    respond(other, client, (4,), repurchase="no", recommend=0, when=at(2026, 2, 5))  # (0 + 0 + 1) / 3: win back
+    assert loyalty_contribution(user=gm, filters=UP_TO_TODAY)[LoyaltyCell.WIN_BACK] == 1
+    only_first = CsiFilters(date_from=date(2026, 1, 1), template_code=template.code)
+    assert _last_answers_in(gm, only_first) is None and _last_answers_in(manager, UP_TO_TODAY) is None
+    assert loyalty_contribution(user=gm, filters=only_first)[LoyaltyCell.KEEP] == 1
+    assert loyalty_contribution(user=manager, filters=UP_TO_TODAY)[LoyaltyCell.WIN_BACK] == 1
 
 
 def test_no_loyalty_cells_for_someone_who_may_not_read_the_figures(frontline, branch, template):
