@@ -199,12 +199,13 @@ class Report:
             [[c["label"], *c["counts"], c["total"]] for c in q["remedies"]],
         )
 
+    def sla(self, by: str) -> list[dict]:
+        if self.sums is not None:
+            return selectors.sla_from_sums(self.sums, by)
+        return selectors.sla_compliance(user=self.user, filters=self.filters, by=by)
+
     def _sla(self, by: str, title: str, head: str) -> Table:
-        rows = (
-            selectors.sla_from_sums(self.sums, by)
-            if self.sums is not None
-            else selectors.sla_compliance(user=self.user, filters=self.filters, by=by)
-        )
+        rows = self.sla(by)
         return Table(
             f"sla_by_{by}",
             title,
@@ -239,9 +240,13 @@ class Report:
     def table_sla_by_severity(self) -> Table:
         return self._sla("severity", _("SLA compliance by severity"), _("Severity"))
 
-    def table_step_durations(self) -> Table:
+    @cached_property
+    def step_durations(self) -> list[dict]:
         read = selectors.step_durations_from_times if self.sums is not None else selectors.step_durations
-        rows = read(user=self.user, filters=self.filters)
+        return read(user=self.user, filters=self.filters)
+
+    def table_step_durations(self) -> Table:
+        rows = self.step_durations
         return Table(
             "step_durations",
             _("Time spent in each step (hours)"),
@@ -249,12 +254,14 @@ class Report:
             [[r["label"], r["complaints"], _round(r["mean_hours"]), _round(r["p90_hours"])] for r in rows],
         )
 
+    @cached_property
+    def repeats(self) -> list[dict]:
+        if self.sums is not None:
+            return selectors.repeats_from_sums(self.sums)
+        return selectors.repeats_and_escalations_by_month(user=self.user, filters=self.filters)
+
     def table_repeats_by_month(self) -> Table:
-        rows = (
-            selectors.repeats_from_sums(self.sums)
-            if self.sums is not None
-            else selectors.repeats_and_escalations_by_month(user=self.user, filters=self.filters)
-        )
+        rows = self.repeats
         return Table(
             "repeats_by_month",
             _("Repeat complaints and escalations by month"),
@@ -291,12 +298,14 @@ class Report:
             rows,
         )
 
+    @cached_property
+    def revisits(self) -> list[dict]:
+        if self.sums is not None:
+            return selectors.revisits_from_sums(self.sums)
+        return selectors.revisit_satisfaction(user=self.user, filters=self.filters)
+
     def table_revisits(self) -> Table:
-        rows = (
-            selectors.revisits_from_sums(self.sums)
-            if self.sums is not None
-            else selectors.revisit_satisfaction(user=self.user, filters=self.filters)
-        )
+        rows = self.revisits
         return Table(
             "revisits",
             _("Revisit satisfaction by month"),

@@ -51,13 +51,14 @@ class SlaByInput(serializers.Serializer):
 
 
 class Figure(PolicyView):
-    """One figure of the statistics page; ``figure(user, filters, **params)`` computes it."""
+    """One figure of the statistics page; ``figure(report, **params)`` reads it from the page's ``Report``, which takes
+    whole months from the monthly sums and anything else from the complaints, as the page does."""
 
     rules = {"GET": allowed_rule("reports.view")}
     by_input = None
 
     @staticmethod
-    def figure(user, filters, **params):  # pragma: no cover - each figure defines it
+    def figure(report, **params):  # pragma: no cover - each figure defines it
         raise NotImplementedError
 
     def __init_subclass__(cls, **kwargs):
@@ -74,7 +75,7 @@ class Figure(PolicyView):
                 by.is_valid(raise_exception=True)
                 params["by"] = by.validated_data["by"]
             _form, report = report_for(request._request)  # the page's filters; another branch: 404
-            data = self.figure(request.user, report.filters, **params)
+            data = self.figure(report, **params)
             return Response({"filters": FiltersSerializer(report.filters).data, "data": data})
 
         cls.get = extend_schema(
@@ -85,57 +86,57 @@ class Figure(PolicyView):
 class Summary(Figure):
     """Received, closed, open, repeats, escalations and overdue (the headline)."""
 
-    figure = staticmethod(lambda user, filters: selectors.summary(user=user, filters=filters))
+    figure = staticmethod(lambda report: report.summary)
 
 
 class Counts(Figure):
     """Complaints per category, root cause, department, branch, channel, severity or month."""
 
     by_input = ByInput
-    figure = staticmethod(lambda user, filters, by: selectors.counts_by(user=user, filters=filters, by=by))
+    figure = staticmethod(lambda report, by: report.counts(by))
 
 
 class RepeatsAndEscalations(Figure):
     """Per month: received, repeats, repeat rate, escalations."""
 
-    figure = staticmethod(lambda user, filters: selectors.repeats_and_escalations_by_month(user=user, filters=filters))
+    figure = staticmethod(lambda report: report.repeats)
 
 
 class Pareto(Figure):
     """The causes, most first, with their cumulative share."""
 
-    figure = staticmethod(lambda user, filters: selectors.pareto(user=user, filters=filters))
+    figure = staticmethod(lambda report: report.pareto)
 
 
 class Quarters(Figure):
     """The service-demand pattern of the last eight quarters."""
 
-    figure = staticmethod(lambda user, filters: selectors.quarter_pattern(user=user, filters=filters))
+    figure = staticmethod(lambda report: report.quarters)
 
 
 class Sla(Figure):
     """First response and resolution on time, per branch or severity."""
 
     by_input = SlaByInput
-    figure = staticmethod(lambda user, filters, by: selectors.sla_compliance(user=user, filters=filters, by=by))
+    figure = staticmethod(lambda report, by: report.sla(by))
 
 
 class StepDurations(Figure):
     """Hours spent in each of the six steps (mean and 90th percentile)."""
 
-    figure = staticmethod(lambda user, filters: selectors.step_durations(user=user, filters=filters))
+    figure = staticmethod(lambda report: report.step_durations)
 
 
 class Compensation(Figure):
     """The cost of the remedies carried out, per month."""
 
-    figure = staticmethod(lambda user, filters: selectors.compensation_by_month(user=user, filters=filters))
+    figure = staticmethod(lambda report: report.compensation)
 
 
 class Revisits(Figure):
     """Revisits and the satisfied share, per month."""
 
-    figure = staticmethod(lambda user, filters: selectors.revisit_satisfaction(user=user, filters=filters))
+    figure = staticmethod(lambda report: report.revisits)
 
 
 urlpatterns = [

@@ -50,3 +50,28 @@ def test_a_figure_needs_a_known_dimension(manager):
     response = api_client(manager).get(reverse("api:statistics_counts"), {"by": "colour"})
     assert_error(response, 400, "validation_error")
     assert "by" in response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("from_sums", [True, False], ids=["whole months", "custom days"])
+def test_the_api_reads_whole_months_from_the_monthly_sums_as_the_page_does(three_complaints, gm, from_sums):
+    """Whole months (the default last 12) come from the monthly sums, any other period from the complaints: the
+    same numbers either way, the page's."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    start = today - timedelta(days=40 if (today - timedelta(days=40)).day != 1 else 41)  # not a month's first day
+    period = {} if from_sums else {"period": "custom", "date_from": start.isoformat(), "date_to": today.isoformat()}
+    client = api_client(gm)
+    with CaptureQueriesContext(connection) as queries:
+        summary = client.get(reverse("api:statistics_summary"), period).json()["data"]
+    assert any("reports_complaintmonth" in q["sql"] for q in queries) == from_sums
+    # three received, none closed; one repeat (the same customer's second complaint)
+    assert (summary["received"], summary["closed"], summary["repeats"]) == (3, 0, 1)
+    for name in ("statistics_pareto", "statistics_repeats", "statistics_step_durations", "statistics_revisits"):
+        assert client.get(reverse(f"api:{name}"), period).status_code == 200
+    sla = client.get(reverse("api:statistics_sla"), {**period, "by": "branch"}).json()["data"]
+    assert sorted(row["received"] for row in sla) == [1, 2]
