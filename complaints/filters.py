@@ -21,6 +21,10 @@ from .workflow import Step
 NUMBER = re.compile(r"TS-\d{4}-\d{6,7}")
 # What can be part of a number, three characters or more: shorter fragments match nearly every number.
 NUMBER_FRAGMENT = re.compile(r"[A-Z0-9-]{3,}")
+# A fragment holding the year and its dash can only be the start of the number: "2026-0012" is in TS-2026-0012xx and
+# nowhere else, so it is looked up as a prefix in the number's own index instead of by trigrams (every number of the
+# year shares the trigrams of "2026-").
+YEAR_AND_SERIAL = re.compile(r"(?:TS-)?(\d{4})-(\d*)")
 # The customers a search matches, and the complaints whose number holds the fragment, are passed to the complaint
 # query by key up to this many each.
 CUSTOMERS_BY_KEY = 500
@@ -151,10 +155,11 @@ class ComplaintFilter(django_filters.FilterSet):
         then reads its keys, and the trigram index on the number is the slow part of each (a fragment such as
         2026-90123 shares the year's trigrams with every number of the year), so it is read once, here. The keys
         are company-wide: the list's own scope still applies to them."""
-        numbered = Complaint.objects.filter(number__contains=fragment).order_by()
-        keys = list(numbered.values_list("pk", flat=True)[: NUMBERS_BY_KEY + 1])
+        start = YEAR_AND_SERIAL.fullmatch(fragment)
+        holding = Q(number__startswith=f"TS-{start[1]}-{start[2]}") if start else Q(number__contains=fragment)
+        keys = list(Complaint.objects.filter(holding).order_by().values_list("pk", flat=True)[: NUMBERS_BY_KEY + 1])
         if len(keys) > NUMBERS_BY_KEY:  # a fragment of many numbers (a year): one condition, counted and capped
-            return Q(number__contains=fragment)
+            return holding
         return Q(pk__in=keys)
 
     def filter_step(self, qs, name, value):

@@ -130,6 +130,24 @@ def test_a_number_fragment_finds_complaints_by_key_or_by_condition_alike(
     assert sorted(_pks(client.get(url, {"q": f"-{year}-"}))) == by_key
 
 
+def test_a_year_and_the_start_of_a_serial_find_the_numbers_that_start_so(client, frontline, branch, monkeypatch):
+    """ "2026-00012" can only be the start of a number (the year and its dash): the numbers holding it, found by the
+    number's prefix, in any case, with or without "TS-", by key or as a condition."""
+    made = _complaints(frontline, branch, 3)
+    first = made[0].number  # TS-<year>-<serial>
+    year, serial = first.split("-")[1], first.split("-")[2]
+    client.force_login(frontline)
+    url = reverse("complaints:list")
+    holding = sorted(c.pk for c in made if f"{year}-{serial[:-1]}" in c.number)  # worked out from the numbers
+    assert made[0].pk in holding
+    for q in (f"{year}-{serial[:-1]}", f"ts-{year}-{serial[:-1]}", f"TS-{year}-{serial[:-1]}"):
+        assert sorted(_pks(client.get(url, {"q": q}))) == holding, q
+    assert _pks(client.get(url, {"q": f"{year}-{serial}"})) == [made[0].pk]
+    monkeypatch.setattr(filters, "NUMBERS_BY_KEY", 0)
+    assert sorted(_pks(client.get(url, {"q": f"{year}-{serial[:-1]}"}))) == holding
+    assert _pks(client.get(url, {"q": f"{int(year) + 1}-{serial[:-1]}"})) == []
+
+
 def test_the_repeat_badge_reads_the_stored_flag(client, frontline, branch):
     customer = CustomerFactory(branch=branch)
     first = make_complaint(frontline, customer)
