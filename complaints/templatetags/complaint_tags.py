@@ -141,7 +141,8 @@ def complaint_rows(rows, show_branch: bool) -> str:
         )
         html.append(
             format_html(
-                '<tr{}><td><a href="{}">{}</a>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}'
+                '<tr{}><td class="text-nowrap"><a href="{}">{}</a>{}{}</td>'
+                "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}"
                 '<td class="small">{}</td><td class="small">{}</td><td class="small" data-testid="escalation">{}</td>'
                 "</tr>",
                 mark_safe(' class="table-danger"') if c.overdue else "",

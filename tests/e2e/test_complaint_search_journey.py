@@ -1,6 +1,6 @@
 """The complaint list as a busy branch sees it, on a phone (375 px), in both languages: the search by a name
-fragment, a whole number and a full phone; the list that holds more complaints than its pages offer says so and
-pages on to its last offered page; nothing scrolls sideways."""
+fragment, a whole number, a year and serial, and a full phone; the list that holds more complaints than its pages
+offer says so and pages on to its last offered page; nothing scrolls sideways."""
 
 import pytest
 from playwright.sync_api import expect
@@ -13,8 +13,20 @@ from tests.factories import CustomerFactory
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 TEXT = {
-    "en": {"more": "More than 6 complaints", "page": "Page 1 of 2+", "next": "Next", "search": "Filter"},
-    "zh-hans": {"more": "超过 6 条投诉", "page": "第 1 页，共 2+ 页", "next": "下一页", "search": "筛选"},
+    "en": {
+        "more": "More than 6 complaints",
+        "page": "Page 1 of 2+",
+        "next": "Next",
+        "search": "Filter",
+        "step": "1 Listen",
+    },
+    "zh-hans": {
+        "more": "超过 6 条投诉",
+        "page": "第 1 页，共 2+ 页",
+        "next": "下一页",
+        "search": "筛选",
+        "step": "1 倾听",
+    },
 }
 
 
@@ -39,6 +51,7 @@ def test_search_and_a_capped_list_on_a_phone(as_user, live_server, frontline, br
     for query, expected in (
         ("伟", wang.number),
         (others[3].number.lower(), others[3].number),
+        (others[5].number[3:], others[5].number),  # the year and the serial, without "TS-"
         ("13912345678", wang.number),
     ):
         page.locator("#id_q").fill(query)
@@ -46,4 +59,5 @@ def test_search_and_a_capped_list_on_a_phone(as_user, live_server, frontline, br
         rows = page.get_by_test_id("complaint-table").locator("tbody tr")
         expect(rows).to_have_count(1)
         expect(rows.first).to_contain_text(expected)
+        expect(rows.first).to_contain_text(text["step"])  # the step's badge, in the reader's language
     page.screenshot(path=str(SHOTS / f"complaint-search-{language}.png"), full_page=True)
