@@ -387,6 +387,9 @@ class Complaint(models.Model):
             models.Index(
                 fields=["branch", "resolution_due_at"], name="cmp_open_branch_due_idx", condition=~Q(step="closed")
             ),
+            # The search's customers' complaints in the user's branch: a broad name fragment probes thousands of
+            # customers, each from the index alone.
+            models.Index(fields=["customer", "branch"], name="cmp_customer_branch_idx"),
             # A general manager's queue of one severity (most severe first, or the filter): the open rows of that
             # severity, without visiting every open complaint's row to read it.
             models.Index(
