@@ -162,3 +162,14 @@ def test_the_repeat_badge_reads_the_stored_flag(client, frontline, branch):
     )
     html = client.get(reverse("complaints:list")).content.decode()
     assert html.count('title="Repeat complaint"') == 2  # the first and its repeat, not the lone one
+
+
+# English groups thousands with commas; Chinese writes the number whole (Django's zh-Hans formats: no separator).
+@pytest.mark.parametrize("language, text", [("en", "More than 5,000 complaints"), ("zh-hans", "超过 5000 条投诉")])
+def test_the_capped_count_is_written_with_thousands_grouped(client, frontline, branch, monkeypatch, language, text):
+    _complaints(frontline, branch, 2)
+    monkeypatch.setattr(CappedPaginator, "capped", property(lambda self: True))
+    monkeypatch.setattr(CappedPaginator, "count", property(lambda self: 5000))
+    client.force_login(frontline)
+    client.cookies.load({"django_language": language})
+    assert text in client.get(reverse("complaints:list")).content.decode()
