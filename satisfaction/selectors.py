@@ -352,8 +352,8 @@ def _month_sums(within: Q | None = None) -> dict:
 
 
 def _summary_rows(model, *, user, filters: CsiFilters) -> QuerySet:
-    """The monthly-sum rows (AnswerMonth or ResponseMonth) of the selection: the user's branches (as
-    ``responses_for_user``) and the filters (as ``csi_responses``) over whole months."""
+    """The monthly-sum rows (AnswerMonth, ResponseMonth, or the reports' ComplaintMonth) of the selection: the user's
+    branches (as ``responses_for_user``) and the filters (as ``csi_responses``) over whole months."""
     if not can(user, "csi.view"):
         return model.objects.none()
     qs = scope_to_user_branch(model.objects.all(), user).order_by()
@@ -836,17 +836,10 @@ def _complaint_month_sums(*, user, filters: CsiFilters) -> tuple[dict, dict, dic
     complaints) summed over their months: the number of revisits and Σ score, the mean divided as AVG divides."""
     from reports.models import ComplaintMonth  # reports sits above satisfaction: read its sums, not its module
 
-    if not can(user, "csi.view"):
-        qs = ComplaintMonth.objects.none()
-    else:
-        qs = scope_to_user_branch(ComplaintMonth.objects.all(), user).order_by()
-    qs = qs.filter(dimension__in=["category", "root_cause_group", "revisit"])
-    if filters.date_from:
-        qs = qs.filter(month__gte=filters.date_from)
-    if filters.date_to:
-        qs = qs.filter(month__lte=filters.date_to)
-    if filters.branch_id:
-        qs = qs.filter(branch_id=filters.branch_id)
+    # The user's branches, the months and the branch, as the CSI sums; the questionnaire does not apply to complaints
+    # (and _complaints_read_summary has left out a tier or quadrant).
+    months = _summary_rows(ComplaintMonth, user=user, filters=replace(filters, template_code=""))
+    qs = months.filter(dimension__in=["category", "root_cause_group", "revisit"])
     rows = (
         qs.annotate(key=Case(When(dimension="revisit", then=Value("")), default=F("value")))
         .values("dimension", "key")
